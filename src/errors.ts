@@ -1,0 +1,176 @@
+/**
+ * Typed errors. Every error the library throws is a {@link SchedulingError} with a stable
+ * `code` and an `httpStatus`, so callers branch on classes or codes, never on message text.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await scheduler.book(input, actor);
+ * } catch (error) {
+ *   if (error instanceof ConflictError) console.log(error.conflictingIds);
+ *   else if (error instanceof ValidationError) console.log(error.issues);
+ *   else throw error;
+ * }
+ * ```
+ */
+
+/** The stable error codes. */
+export type SchedulingErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'INVALID_TRANSITION'
+  | 'STALE_VERSION'
+  | 'FORBIDDEN'
+  | 'INTERNAL_ERROR';
+
+/** Options shared by every error constructor. */
+export interface SchedulingErrorOptions {
+  /** The underlying error, for example a database driver's. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Base class of every error the library throws. Anything unexpected (a driver failure, a lost
+ * connection) is wrapped in a plain `SchedulingError` with code `INTERNAL_ERROR` and its cause.
+ */
+export class SchedulingError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: SchedulingErrorCode;
+  /** The HTTP status a REST layer should answer with. */
+  readonly httpStatus: number;
+
+  constructor(
+    message: string,
+    code: SchedulingErrorCode = 'INTERNAL_ERROR',
+    httpStatus = 500,
+    options: SchedulingErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.httpStatus = httpStatus;
+  }
+
+  /** Details safe to show to an API client (never SQL or stack traces). */
+  get details(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** One failing field of a {@link ValidationError}. */
+export interface ValidationIssue {
+  /** Dot-separated path of the field, e.g. `recurrence.interval`; empty for the whole input. */
+  readonly path: string;
+  /** Human-readable explanation. */
+  readonly message: string;
+  /** Machine-readable reason, e.g. `too_big`, `invalid_type`, `custom`. */
+  readonly code: string;
+}
+
+/** Input was refused; `issues` lists every failing field. HTTP 400. */
+export class ValidationError extends SchedulingError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[], options: SchedulingErrorOptions = {}) {
+    super(describeIssues(issues), 'VALIDATION_ERROR', 400, options);
+    this.issues = issues;
+  }
+
+  /** A validation error for one field. */
+  static forField(path: string, message: string, code = 'custom'): ValidationError {
+    return new ValidationError([{ path, message, code }]);
+  }
+
+  override get details(): Record<string, unknown> {
+    return { issues: this.issues };
+  }
+}
+
+function describeIssues(issues: readonly ValidationIssue[]): string {
+  if (issues.length === 0) return 'Invalid input';
+  return `Invalid input: ${issues
+    .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+    .join('; ')}`;
+}
+
+/** The named entity does not exist. HTTP 404. */
+export class NotFoundError extends SchedulingError {
+  readonly entity: string;
+  readonly id: string;
+
+  constructor(entity: string, id: string, options: SchedulingErrorOptions = {}) {
+    super(`${entity} ${id} was not found`, 'NOT_FOUND', 404, options);
+    this.entity = entity;
+    this.id = id;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { entity: this.entity, id: this.id };
+  }
+}
+
+/** The provider is already occupied: `conflictingIds` names the blocking appointments. HTTP 409. */
+export class ConflictError extends SchedulingError {
+  readonly conflictingIds: readonly string[];
+
+  constructor(conflictingIds: readonly string[], options: SchedulingErrorOptions = {}) {
+    super(
+      conflictingIds.length > 0
+        ? `The time conflicts with appointment(s) ${conflictingIds.join(', ')}`
+        : 'The time conflicts with an existing appointment',
+      'CONFLICT',
+      409,
+      options,
+    );
+    this.conflictingIds = conflictingIds;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { conflictingIds: this.conflictingIds };
+  }
+}
+
+/** The status workflow does not allow moving `from` → `to`. HTTP 409. */
+export class InvalidTransitionError extends SchedulingError {
+  readonly from: string;
+  readonly to: string;
+
+  constructor(from: string, to: string, message?: string, options: SchedulingErrorOptions = {}) {
+    super(message ?? `An appointment cannot go from ${from} to ${to}`, 'INVALID_TRANSITION', 409, options);
+    this.from = from;
+    this.to = to;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { from: this.from, to: this.to };
+  }
+}
+
+/** The caller's expected version is not the stored one; nothing was changed. HTTP 409 (or 412). */
+export class StaleVersionError extends SchedulingError {
+  readonly expectedVersion: number;
+  readonly actualVersion: number;
+
+  constructor(expectedVersion: number, actualVersion: number, options: SchedulingErrorOptions = {}) {
+    super(
+      `Expected version ${expectedVersion} but the appointment is at version ${actualVersion}`,
+      'STALE_VERSION',
+      409,
+      options,
+    );
+    this.expectedVersion = expectedVersion;
+    this.actualVersion = actualVersion;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { expectedVersion: this.expectedVersion, actualVersion: this.actualVersion };
+  }
+}
+
+/** The actor may not perform this action. HTTP 403. */
+export class ForbiddenError extends SchedulingError {
+  constructor(message = 'This action is not allowed', options: SchedulingErrorOptions = {}) {
+    super(message, 'FORBIDDEN', 403, options);
+  }
+}

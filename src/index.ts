@@ -1,0 +1,95 @@
+/**
+ * appointment-kit: embeddable appointment scheduling.
+ *
+ * This entry point is the pure core (no I/O): the status workflow, appointment types, overlap
+ * detection, recurrence, working hours and slots, validation schemas and typed errors.
+ *
+ * @packageDocumentation
+ */
+
+// Appointment types and limits
+export {
+  type AppointmentType,
+  type AppointmentTypeInput,
+  DEFAULT_APPOINTMENT_TYPES,
+  defineAppointmentTypes,
+} from './appointment-types.js';
+// Errors
+export {
+  ConflictError,
+  ForbiddenError,
+  InvalidTransitionError,
+  NotFoundError,
+  SchedulingError,
+  type SchedulingErrorCode,
+  type SchedulingErrorOptions,
+  StaleVersionError,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.js';
+export { LIMITS } from './limits.js';
+export { isValidTimeZone, WEEKDAYS, type Weekday } from './local-time.js';
+
+// Overlap
+export {
+  type BookedItem,
+  findConflicts,
+  findOverlaps,
+  type OccupyingItem,
+  occupiedRange,
+  rangesOverlap,
+  type TimeRange,
+} from './overlap.js';
+
+// Recurrence
+export { type ExpandRecurrenceOptions, expandRecurrence } from './recurrence.js';
+// Validation
+export {
+  type AvailabilityQuery,
+  type CreateAppointmentInput,
+  createSchemas,
+  instantSchema,
+  type ListAppointmentsQuery,
+  localDateSchema,
+  parseInput,
+  RECURRENCE_FREQUENCIES,
+  type Recurrence,
+  type RecurrenceFrequency,
+  type RecurrencePattern,
+  type RecurrenceRule,
+  type RescheduleAppointmentInput,
+  recurrenceSchema,
+  type ScheduleQuery,
+  type SchemaOptions,
+  type Schemas,
+  type StatisticsQuery,
+  type SuggestQuery,
+  schemas,
+  toValidationIssues,
+  type UpdateAppointmentInput,
+} from './schemas.js';
+// Working hours and slots
+export {
+  DEFAULT_WEEKLY_HOURS,
+  type GenerateSlotsOptions,
+  generateSlots,
+  type LocalInterval,
+  localDateOf,
+  type SuggestSlotsOptions,
+  suggestSlots,
+  type TimeSlot,
+  type WeeklyHours,
+  type WorkingTimeOptions,
+} from './slots.js';
+// Status workflow
+export {
+  APPOINTMENT_STATUSES,
+  type AppointmentStatus,
+  assertTransition,
+  canTransition,
+  isAppointmentStatus,
+  isFinalStatus,
+  isOccupyingStatus,
+  NON_OCCUPYING_STATUSES,
+  STATUS_TRANSITIONS,
+} from './status.js';

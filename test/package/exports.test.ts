@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+// Runs a snippet in a fresh Node process inside the package, so `appointment-kit` resolves
+// through package.json's `exports` to the built files exactly as it will for a user.
+function runNode(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
+}
+
+const SNIPPET = `
+const slots = generateSlots({ timeZone: 'Europe/London', date: '2026-03-30', durationMinutes: 60 });
+console.log(JSON.stringify({ count: slots.length, first: slots[0].start.toISOString(), error: new ValidationError([]).code }));
+`;
+
+describe('the built package', () => {
+  const expected = { count: 19, first: '2026-03-30T07:00:00.000Z', error: 'VALIDATION_ERROR' };
+
+  it('imports from ESM', () => {
+    const output = runNode([
+      '--input-type=module',
+      '-e',
+      `import { generateSlots, ValidationError } from 'appointment-kit';${SNIPPET}`,
+    ]);
+    expect(JSON.parse(output)).toEqual(expected);
+  });
+
+  it('requires from CommonJS', () => {
+    const output = runNode([
+      '--input-type=commonjs',
+      '-e',
+      `const { generateSlots, ValidationError } = require('appointment-kit');${SNIPPET}`,
+    ]);
+    expect(JSON.parse(output)).toEqual(expected);
+  });
+
+  it('gives ESM and CommonJS users the same public names', () => {
+    const esm = runNode(['--input-type=module', '-e', `import * as kit from 'appointment-kit'; console.log(Object.keys(kit).sort().join(','))`]);
+    const cjs = runNode(['--input-type=commonjs', '-e', `console.log(Object.keys(require('appointment-kit')).sort().join(','))`]);
+    expect(esm).toBe(cjs);
+    expect(esm.split(',')).toEqual(expect.arrayContaining(['generateSlots', 'expandRecurrence', 'findOverlaps', 'schemas']));
+  });
+});
