@@ -37,9 +37,19 @@ describe('the built package', () => {
   });
 
   it('gives ESM and CommonJS users the same public names', () => {
-    const esm = runNode(['--input-type=module', '-e', `import * as kit from 'appointment-kit'; console.log(Object.keys(kit).sort().join(','))`]);
-    const cjs = runNode(['--input-type=commonjs', '-e', `console.log(Object.keys(require('appointment-kit')).sort().join(','))`]);
+    const esm = runNode([
+      '--input-type=module',
+      '-e',
+      `import * as kit from 'appointment-kit'; console.log(Object.keys(kit).sort().join(','))`,
+    ]);
+    const cjs = runNode([
+      '--input-type=commonjs',
+      '-e',
+      `console.log(Object.keys(require('appointment-kit')).sort().join(','))`,
+    ]);
     expect(esm).toBe(cjs);
-    expect(esm.split(',')).toEqual(expect.arrayContaining(['generateSlots', 'expandRecurrence', 'findOverlaps', 'schemas']));
+    expect(esm.split(',')).toEqual(
+      expect.arrayContaining(['generateSlots', 'expandRecurrence', 'findOverlaps', 'schemas']),
+    );
   });
 });
