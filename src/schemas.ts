@@ -60,7 +60,6 @@ const notes = z.string().max(LIMITS.notesLength, `Must be at most ${LIMITS.notes
 const metadata = z.record(z.string(), z.json(), { error: 'Must be a JSON object' });
 const cancellationReason = z
   .string({ error: 'A cancellation reason is required' })
-  .min(1, 'A cancellation reason is required')
   .max(LIMITS.cancellationReasonLength, `Must be at most ${LIMITS.cancellationReasonLength} characters`)
   .refine((text) => text.trim().length > 0, 'A cancellation reason is required');
 

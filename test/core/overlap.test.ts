@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
 import {
   APPOINTMENT_STATUSES,
   findConflicts,
@@ -73,9 +76,7 @@ describe('findConflicts', () => {
     const existing = [{ id: 'a', ...range(0, 30), bufferAfterMinutes: 10 }];
     expect(findConflicts(range(35, 60), existing).map((item) => item.id)).toEqual(['a']);
     expect(findConflicts(range(40, 60), existing)).toEqual([]);
-    expect(findConflicts({ ...range(40, 60), bufferBeforeMinutes: 1 }, existing).map((item) => item.id)).toEqual([
-      'a',
-    ]);
+    expect(findConflicts({ ...range(40, 60), bufferBeforeMinutes: 1 }, existing).map((item) => item.id)).toEqual(['a']);
   });
 
   it('ignores cancelled and no-show appointments', () => {
@@ -101,19 +102,19 @@ describe('findConflicts', () => {
       bufferBeforeMinutes: fc.integer({ min: 0, max: 20 }),
       bufferAfterMinutes: fc.integer({ min: 0, max: 20 }),
     });
-    const toBooked = (raw: fc.infer<typeof item>) => ({ ...raw, ...range(raw.start, raw.start + raw.length) });
+    const toBooked = (raw: ValueOf<typeof item>) => ({ ...raw, ...range(raw.start, raw.start + raw.length) });
     fc.assert(
       fc.property(item, fc.array(item, { maxLength: 30 }), (rawCandidate, rawExisting) => {
         const candidate = toBooked(rawCandidate);
         const existing = rawExisting.map(toBooked);
-        const widened = (raw: fc.infer<typeof item>) =>
+        const widened = (raw: ValueOf<typeof item>) =>
           range(raw.start - raw.bufferBeforeMinutes, raw.start + raw.length + raw.bufferAfterMinutes);
         const reference = existing.filter(
           (other, index) =>
             other.status !== 'cancelled' &&
             other.status !== 'no_show' &&
             other.id !== candidate.id &&
-            shareAMinute(widened(rawCandidate), widened(rawExisting[index] as fc.infer<typeof item>)),
+            shareAMinute(widened(rawCandidate), widened(rawExisting[index] as ValueOf<typeof item>)),
         );
         expect(findConflicts(candidate, existing)).toEqual(reference);
       }),
@@ -160,5 +161,4 @@ describe('findOverlaps', () => {
       { numRuns: 500 },
     );
   });
-
 });

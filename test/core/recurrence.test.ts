@@ -132,7 +132,11 @@ describe('expandRecurrence', () => {
     });
 
     it('monthly every 3 months keeps the calendar day', () => {
-      const dates = expand('2026-01-15T09:00', 'Asia/Kolkata', { frequency: 'monthly', interval: 3, maxOccurrences: 4 });
+      const dates = expand('2026-01-15T09:00', 'Asia/Kolkata', {
+        frequency: 'monthly',
+        interval: 3,
+        maxOccurrences: 4,
+      });
       expect(dates.map((date) => wallClock(date, 'Asia/Kolkata').slice(0, 10))).toEqual([
         '2026-01-15',
         '2026-04-15',
@@ -149,7 +153,11 @@ describe('expandRecurrence', () => {
         '2026-03-30T09:00',
         '2026-04-13T09:00',
       ]);
-      const every4 = expand('2026-03-02T09:00', 'America/New_York', { frequency: 'biweekly', interval: 2, maxOccurrences: 2 });
+      const every4 = expand('2026-03-02T09:00', 'America/New_York', {
+        frequency: 'biweekly',
+        interval: 2,
+        maxOccurrences: 2,
+      });
       expect(wallClock(every4[1] as Date, 'America/New_York')).toBe('2026-03-30T09:00');
     });
   });
@@ -158,7 +166,9 @@ describe('expandRecurrence', () => {
     it('includes an occurrence exactly at an instant endDate', () => {
       const start = local('2026-03-02T09:00', 'Europe/London');
       const fourth = local('2026-03-23T09:00', 'Europe/London');
-      expect(expandRecurrence({ start, timeZone: 'Europe/London', recurrence: { frequency: 'weekly', endDate: fourth } })).toHaveLength(4);
+      expect(
+        expandRecurrence({ start, timeZone: 'Europe/London', recurrence: { frequency: 'weekly', endDate: fourth } }),
+      ).toHaveLength(4);
     });
 
     it('includes the whole local day of a date-only endDate', () => {
@@ -241,7 +251,9 @@ describe('expandRecurrence', () => {
     });
 
     it('accepts the edges: interval 1 and 52, maxOccurrences 1 and 100', () => {
-      expect(expand('2026-03-02T09:00', 'UTC', { frequency: 'weekly', interval: 52, maxOccurrences: 2 })).toHaveLength(2);
+      expect(expand('2026-03-02T09:00', 'UTC', { frequency: 'weekly', interval: 52, maxOccurrences: 2 })).toHaveLength(
+        2,
+      );
       expect(expand('2026-03-02T09:00', 'UTC', { frequency: 'daily', interval: 1, maxOccurrences: 1 })).toHaveLength(1);
     });
 
@@ -312,7 +324,10 @@ describe('expandRecurrence', () => {
     it('monthly series: the same day of the month, months lacking it skipped', () => {
       fc.assert(
         fc.property(startArbitrary, fc.integer({ min: 1, max: 12 }), ({ zone, dayOffset, quarter }, interval) => {
-          const first = DateTime.fromObject({ year: 2026, month: 1, day: 1, hour: Math.floor(quarter / 4) }, { zone }).plus({
+          const first = DateTime.fromObject(
+            { year: 2026, month: 1, day: 1, hour: Math.floor(quarter / 4) },
+            { zone },
+          ).plus({
             days: dayOffset,
           });
           const dates = expandRecurrence({

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
 import {
   type GenerateSlotsOptions,
   generateSlots,
@@ -49,7 +52,14 @@ describe('generateSlots', () => {
           ],
         },
       });
-      expect(slots.map((slot) => wall(slot, 'Europe/London'))).toEqual(['08:00', '08:30', '09:00', '13:15', '13:45', '14:15']);
+      expect(slots.map((slot) => wall(slot, 'Europe/London'))).toEqual([
+        '08:00',
+        '08:30',
+        '09:00',
+        '13:15',
+        '13:45',
+        '14:15',
+      ]);
     });
 
     it('uses a date override instead of the weekly hours, and an empty one is a day off', () => {
@@ -71,11 +81,20 @@ describe('generateSlots', () => {
         stepMinutes: 60,
         weeklyHours: { monday: [{ start: '22:00', end: '24:00' }] },
       });
-      expect(slots.map((slot) => slot.end.toISOString())).toEqual(['2026-03-02T23:00:00.000Z', '2026-03-03T00:00:00.000Z']);
+      expect(slots.map((slot) => slot.end.toISOString())).toEqual([
+        '2026-03-02T23:00:00.000Z',
+        '2026-03-03T00:00:00.000Z',
+      ]);
     });
 
     it('covers an inclusive range of dates', () => {
-      const slots = generateSlots({ timeZone: 'UTC', from: '2026-03-02', to: '2026-03-08', durationMinutes: 60, stepMinutes: 60 });
+      const slots = generateSlots({
+        timeZone: 'UTC',
+        from: '2026-03-02',
+        to: '2026-03-08',
+        durationMinutes: 60,
+        stepMinutes: 60,
+      });
       expect(slots).toHaveLength(50);
     });
   });
@@ -89,7 +108,16 @@ describe('generateSlots', () => {
         weeklyHours: sundayOnly('00:00', '06:00'),
       });
       expect(slots.map((slot) => wall(slot, 'America/New_York'))).toEqual([
-        '00:00', '00:30', '01:00', '01:30', '03:00', '03:30', '04:00', '04:30', '05:00', '05:30',
+        '00:00',
+        '00:30',
+        '01:00',
+        '01:30',
+        '03:00',
+        '03:30',
+        '04:00',
+        '04:30',
+        '05:00',
+        '05:30',
       ]);
     });
 
@@ -101,7 +129,16 @@ describe('generateSlots', () => {
         weeklyHours: sundayOnly('00:00', '04:00'),
       });
       expect(slots.map((slot) => wall(slot, 'America/New_York'))).toEqual([
-        '00:00', '00:30', '01:00', '01:30', '01:00', '01:30', '02:00', '02:30', '03:00', '03:30',
+        '00:00',
+        '00:30',
+        '01:00',
+        '01:30',
+        '01:00',
+        '01:30',
+        '02:00',
+        '02:30',
+        '03:00',
+        '03:30',
       ]);
       expect(new Set(slots.map((slot) => slot.start.getTime())).size).toBe(slots.length);
       expect(slots[0]?.start.toISOString()).toBe('2026-11-01T04:00:00.000Z');
@@ -109,11 +146,36 @@ describe('generateSlots', () => {
     });
 
     it('London on both change days, morning and afternoon hours at the right offsets', () => {
-      const hours = { sunday: [{ start: '09:00', end: '10:00' }, { start: '15:00', end: '16:00' }] };
-      const spring = generateSlots({ timeZone: 'Europe/London', date: '2026-03-29', durationMinutes: 30, weeklyHours: hours });
-      expect(spring.map((slot) => slot.start.toISOString().slice(11, 16))).toEqual(['08:00', '08:30', '14:00', '14:30']);
-      const autumn = generateSlots({ timeZone: 'Europe/London', date: '2026-10-25', durationMinutes: 30, weeklyHours: hours });
-      expect(autumn.map((slot) => slot.start.toISOString().slice(11, 16))).toEqual(['09:00', '09:30', '15:00', '15:30']);
+      const hours = {
+        sunday: [
+          { start: '09:00', end: '10:00' },
+          { start: '15:00', end: '16:00' },
+        ],
+      };
+      const spring = generateSlots({
+        timeZone: 'Europe/London',
+        date: '2026-03-29',
+        durationMinutes: 30,
+        weeklyHours: hours,
+      });
+      expect(spring.map((slot) => slot.start.toISOString().slice(11, 16))).toEqual([
+        '08:00',
+        '08:30',
+        '14:00',
+        '14:30',
+      ]);
+      const autumn = generateSlots({
+        timeZone: 'Europe/London',
+        date: '2026-10-25',
+        durationMinutes: 30,
+        weeklyHours: hours,
+      });
+      expect(autumn.map((slot) => slot.start.toISOString().slice(11, 16))).toEqual([
+        '09:00',
+        '09:30',
+        '15:00',
+        '15:30',
+      ]);
       const night = generateSlots({
         timeZone: 'Europe/London',
         date: '2026-03-29',
@@ -130,7 +192,13 @@ describe('generateSlots', () => {
         durationMinutes: 30,
         weeklyHours: sundayOnly('01:00', '04:00'),
       });
-      expect(gap.map((slot) => wall(slot, 'Australia/Lord_Howe'))).toEqual(['01:00', '01:30', '02:30', '03:00', '03:30']);
+      expect(gap.map((slot) => wall(slot, 'Australia/Lord_Howe'))).toEqual([
+        '01:00',
+        '01:30',
+        '02:30',
+        '03:00',
+        '03:30',
+      ]);
       const repeat = generateSlots({
         timeZone: 'Australia/Lord_Howe',
         date: '2026-04-05',
@@ -151,7 +219,10 @@ describe('generateSlots', () => {
         stepMinutes: 60,
         weeklyHours: sundayOnly('14:00', '16:00'),
       });
-      expect(afternoon.map((slot) => slot.start.toISOString())).toEqual(['2026-10-04T03:00:00.000Z', '2026-10-04T04:00:00.000Z']);
+      expect(afternoon.map((slot) => slot.start.toISOString())).toEqual([
+        '2026-10-04T03:00:00.000Z',
+        '2026-10-04T04:00:00.000Z',
+      ]);
     });
 
     it('working hours that lie wholly in a gap give no slot', () => {
@@ -227,10 +298,14 @@ describe('generateSlots', () => {
 
     it('refuses a reversed or too long range', () => {
       expect(
-        validationPaths(() => generateSlots({ timeZone: 'UTC', from: '2026-03-02', to: '2026-03-01', durationMinutes: 30 })),
+        validationPaths(() =>
+          generateSlots({ timeZone: 'UTC', from: '2026-03-02', to: '2026-03-01', durationMinutes: 30 }),
+        ),
       ).toEqual(['to']);
       expect(
-        validationPaths(() => generateSlots({ timeZone: 'UTC', from: '2026-01-01', to: '2027-01-02', durationMinutes: 30 })),
+        validationPaths(() =>
+          generateSlots({ timeZone: 'UTC', from: '2026-01-01', to: '2027-01-02', durationMinutes: 30 }),
+        ),
       ).toEqual(['to']);
     });
   });
@@ -243,7 +318,8 @@ describe('generateSlots', () => {
       .tuple(fc.integer({ min: 20, max: 95 }), fc.integer({ min: 1, max: 40 }))
       .map(([startQuarter, quarters]): LocalInterval => {
         const end = Math.min(startQuarter + quarters, 96);
-        const hhmm = (q: number) => `${String(Math.floor(q / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`;
+        const hhmm = (q: number) =>
+          `${String(Math.floor(q / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`;
         return { start: hhmm(startQuarter), end: hhmm(end) };
       });
     const weeklyArbitrary = fc
@@ -262,10 +338,12 @@ describe('generateSlots', () => {
       minimumNoticeMinutes: fc.integer({ min: 0, max: 2000 }),
       horizonDays: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
       nowOffsetMinutes: fc.integer({ min: -3000, max: 12_000 }),
-      busy: fc.array(fc.tuple(fc.integer({ min: 0, max: 14_400 }), fc.integer({ min: 1, max: 240 })), { maxLength: 40 }),
+      busy: fc.array(fc.tuple(fc.integer({ min: 0, max: 14_400 }), fc.integer({ min: 1, max: 240 })), {
+        maxLength: 40,
+      }),
     });
 
-    type Drawn = fc.infer<typeof optionsArbitrary>;
+    type Drawn = ValueOf<typeof optionsArbitrary>;
 
     function materialise(drawn: Drawn) {
       const firstDate = DateTime.fromObject({ year: 2026, month: 1, day: 1 }, { zone: drawn.timeZone }).plus({
@@ -305,10 +383,20 @@ describe('generateSlots', () => {
           else merged.push([...interval]);
         }
         for (const [startMinute, endMinute] of merged) {
-          const intervalStart = date.startOf('day').plus({ minutes: startMinute }).toMillis();
+          // Wall-clock edges: set the local hour and minute (adding minutes would count real time).
+          const atMinute = (m: number) =>
+            date
+              .startOf('day')
+              .set({ hour: Math.floor(m / 60), minute: m % 60 })
+              .toMillis();
+          const intervalStart = atMinute(startMinute);
           const intervalEnd =
-            endMinute === 1440 ? date.plus({ days: 1 }).startOf('day').toMillis() : date.startOf('day').plus({ minutes: endMinute }).toMillis();
-          for (let start = intervalStart; start + drawn.durationMinutes * minute <= intervalEnd; start += drawn.stepMinutes * minute) {
+            endMinute === 1440 ? date.plus({ days: 1 }).startOf('day').toMillis() : atMinute(endMinute);
+          for (
+            let start = intervalStart;
+            start + drawn.durationMinutes * minute <= intervalEnd;
+            start += drawn.stepMinutes * minute
+          ) {
             const end = start + drawn.durationMinutes * minute;
             const occupied = {
               start: start - drawn.bufferBeforeMinutes * minute,
@@ -382,7 +470,14 @@ describe('suggestSlots', () => {
   it('crosses days and skips the weekend', () => {
     const zone = 'America/New_York';
     const now = local('2026-03-06T17:10', zone); // a Friday
-    const slots = suggestSlots({ timeZone: zone, durationMinutes: 30, now, after: now, limit: 3, minimumNoticeMinutes: 20 });
+    const slots = suggestSlots({
+      timeZone: zone,
+      durationMinutes: 30,
+      now,
+      after: now,
+      limit: 3,
+      minimumNoticeMinutes: 20,
+    });
     expect(slots.map((slot) => DateTime.fromJSDate(slot.start, { zone }).toFormat('ccc HH:mm'))).toEqual([
       'Fri 17:30',
       'Mon 08:00',
@@ -392,12 +487,16 @@ describe('suggestSlots', () => {
 
   it('stops at the horizon', () => {
     const now = local('2026-03-06T17:40', 'UTC');
-    expect(suggestSlots({ timeZone: 'UTC', durationMinutes: 30, now, after: now, limit: 5, horizonDays: 2 })).toEqual([]);
+    expect(suggestSlots({ timeZone: 'UTC', durationMinutes: 30, now, after: now, limit: 5, horizonDays: 2 })).toEqual(
+      [],
+    );
   });
 
   it('refuses a bad limit or after', () => {
     const now = new Date('2026-03-06T17:40:00Z');
-    expect(validationPaths(() => suggestSlots({ timeZone: 'UTC', durationMinutes: 30, after: now, limit: 0 }))).toEqual(['limit']);
+    expect(validationPaths(() => suggestSlots({ timeZone: 'UTC', durationMinutes: 30, after: now, limit: 0 }))).toEqual(
+      ['limit'],
+    );
     expect(
       validationPaths(() => suggestSlots({ timeZone: 'UTC', durationMinutes: 30, after: new Date('x'), limit: 2 })),
     ).toEqual(['after']);

@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+// Snippets run from a scratch app that has the package installed (a link to this checkout),
+// so `appointment-kit` resolves through package.json's exports to the built files.
+const scratch = mkdtempSync(join(tmpdir(), 'appointment-kit-readme-'));
+mkdirSync(join(scratch, 'node_modules'));
+symlinkSync(root, join(scratch, 'node_modules', 'appointment-kit'), 'dir');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The first ```ts block under a heading, verbatim. */
+function snippetUnder(heading: string): string {
+  const section = readme.slice(readme.indexOf(`## ${heading}`));
+  const match = /```ts\n([\s\S]*?)```/.exec(section);
+  if (!match?.[1]) throw new Error(`no ts snippet under ${heading}`);
+  return match[1];
+}
+
+/** Each `console.log(...)` line's trailing comment is the output it promises. */
+function promisedOutputs(snippet: string): string[] {
+  return snippet
+    .split('\n')
+    .filter((line) => line.startsWith('console.log(') && line.includes('// '))
+    .map((line) => (line.split('// ')[1] ?? '').split(' ')[0] ?? '');
+}
+
+describe('README', () => {
+  it('runs the quick start verbatim and prints what its comments promise', () => {
+    const snippet = snippetUnder('Quick start');
+    const file = join(scratch, 'quick-start.mjs');
+    writeFileSync(file, snippet);
+    const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+    for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
+    expect(output).toContain("'2026-03-09T13:00:00.000Z'");
+    expect(output).toContain("'2026-03-30T07:00:00.000Z'");
+  });
+});
