@@ -1,8 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    sqlite: 'adapters/sqlite/index.ts',
+  },
   format: ['esm', 'cjs'],
+  // One shared chunk for the core, so `appointment-kit` and its adapters share the same error
+  // classes (instanceof works across entry points) in both formats.
+  splitting: true,
   dts: true,
   clean: true,
   sourcemap: true,

@@ -18,8 +18,18 @@ export default defineConfig({
       {
         extends: true as const,
         test: {
-          name: 'package',
-          include: ['test/package/**/*.test.ts'],
+          name: 'sqlite',
+          include: ['test/sqlite/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // Tests that run the built package in separate Node processes (exports, README,
+        // multi-process concurrency, crash safety): dist/ is built once first.
+        extends: true as const,
+        test: {
+          name: 'built package',
+          include: ['test/package/**/*.test.ts', 'test/stress/**/*.test.ts'],
           globalSetup: ['test/package/build-once.ts'],
           testTimeout: 60_000,
         },

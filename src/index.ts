@@ -1,12 +1,27 @@
 /**
  * appointment-kit: embeddable appointment scheduling.
  *
- * This entry point is the pure core (no I/O): the status workflow, appointment types, overlap
- * detection, recurrence, working hours and slots, validation schemas and typed errors.
+ * This entry point holds the pure core (no I/O): the status workflow, appointment types, overlap
+ * detection, recurrence, working hours and slots, validation schemas and typed errors; and the
+ * Scheduler service, which drives any {@link AppointmentStore} (`appointment-kit/sqlite`,
+ * `appointment-kit/postgres`).
  *
  * @packageDocumentation
  */
 
+// Records and the storage seam
+export {
+  type Actor,
+  type Appointment,
+  AUDIT_ACTIONS,
+  type AuditAction,
+  type AuditEntry,
+  type FieldChanges,
+  type JsonValue,
+  REMINDER_CHANNELS,
+  type ReminderChannel,
+  type StoredRecurrence,
+} from './appointment.js';
 // Appointment types and limits
 export {
   type AppointmentType,
@@ -14,6 +29,13 @@ export {
   DEFAULT_APPOINTMENT_TYPES,
   defineAppointmentTypes,
 } from './appointment-types.js';
+export {
+  createPermissiveDirectory,
+  createStaticDirectory,
+  type ParticipantDirectory,
+  type PatientProfile,
+  type ProviderProfile,
+} from './directory.js';
 // Errors
 export {
   ConflictError,
@@ -29,7 +51,6 @@ export {
 } from './errors.js';
 export { LIMITS } from './limits.js';
 export { isValidTimeZone, WEEKDAYS, type Weekday } from './local-time.js';
-
 // Overlap
 export {
   type BookedItem,
@@ -40,9 +61,21 @@ export {
   rangesOverlap,
   type TimeRange,
 } from './overlap.js';
-
 // Recurrence
 export { type ExpandRecurrenceOptions, expandRecurrence } from './recurrence.js';
+// The Scheduler service
+export {
+  type AppointmentPage,
+  type AppointmentStatistics,
+  type Availability,
+  type BookingResult,
+  type ChangeOptions,
+  createScheduler,
+  type Schedule,
+  type Scheduler,
+  type SchedulerOptions,
+  type SeriesResult,
+} from './scheduler.js';
 // Validation
 export {
   type AvailabilityQuery,
@@ -92,4 +125,20 @@ export {
   isOccupyingStatus,
   NON_OCCUPYING_STATUSES,
   STATUS_TRANSITIONS,
+  UPCOMING_STATUSES,
 } from './status.js';
+export type {
+  AppointmentChange,
+  AppointmentFilter,
+  AppointmentPatch,
+  AppointmentStore,
+  IdempotencyRecord,
+  InsertOptions,
+  InsertResult,
+  NewAppointmentRow,
+  NewAuditEntry,
+  PageRequest,
+  StatisticsFilter,
+  StoreStatistics,
+  UpcomingWindows,
+} from './store.js';

@@ -29,6 +29,9 @@ export const STATUS_TRANSITIONS: Readonly<Record<AppointmentStatus, readonly App
 /** Statuses that no longer occupy the provider's time. */
 export const NON_OCCUPYING_STATUSES: readonly AppointmentStatus[] = Object.freeze(['cancelled', 'no_show'] as const);
 
+/** Statuses of appointments still to come: reminders go to them and statistics count them as upcoming. */
+export const UPCOMING_STATUSES: readonly AppointmentStatus[] = Object.freeze(['scheduled', 'confirmed'] as const);
+
 /** True if `value` is one of {@link APPOINTMENT_STATUSES}. */
 export function isAppointmentStatus(value: unknown): value is AppointmentStatus {
   return typeof value === 'string' && (APPOINTMENT_STATUSES as readonly string[]).includes(value);

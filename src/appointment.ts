@@ -1,0 +1,103 @@
+import type { AppointmentStatus } from './status.js';
+
+/** Channels a reminder can be sent on. */
+export const REMINDER_CHANNELS = ['email', 'sms', 'whatsapp'] as const;
+/** A reminder channel. */
+export type ReminderChannel = (typeof REMINDER_CHANNELS)[number];
+
+/** A JSON value, as stored in `metadata`. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** How a series repeats, as stored on its first occurrence. */
+export type StoredRecurrence =
+  | {
+      readonly frequency: 'daily' | 'weekly' | 'biweekly' | 'monthly';
+      readonly interval: number;
+      readonly endDate?: string;
+      readonly maxOccurrences?: number;
+    }
+  | { readonly rrule: string };
+
+/** The acting user of a change: recorded in the audit trail and the `*By` fields. */
+export interface Actor {
+  readonly id: string;
+  readonly role?: string;
+}
+
+/**
+ * An appointment, the library's one record (SPEC §3). Instants are `Date`s; `timeZone` is the
+ * provider's IANA zone at booking.
+ */
+export interface Appointment {
+  readonly id: string;
+  readonly patientId: string;
+  readonly providerId: string;
+  /** Appointment type key. */
+  readonly type: string;
+  readonly status: AppointmentStatus;
+  readonly start: Date;
+  /** `start + durationMinutes`. */
+  readonly end: Date;
+  readonly durationMinutes: number;
+  /** Snapshot of the type's buffer at booking. */
+  readonly bufferBeforeMinutes: number;
+  readonly bufferAfterMinutes: number;
+  readonly timeZone: string;
+  readonly reason: string | null;
+  readonly notes: string | null;
+  /** `APT-YYYY-NNNN`, unique. */
+  readonly confirmationCode: string;
+  readonly confirmedAt: Date | null;
+  readonly checkedInAt: Date | null;
+  readonly checkedOutAt: Date | null;
+  readonly cancellationReason: string | null;
+  readonly cancelledAt: Date | null;
+  readonly cancelledBy: string | null;
+  readonly noShowAt: Date | null;
+  readonly seriesId: string | null;
+  /** Position in the series' expansion (0 = its first); skipped occurrences leave gaps. */
+  readonly occurrenceIndex: number | null;
+  /** The series pattern, on the series' first created occurrence only. */
+  readonly recurrence: StoredRecurrence | null;
+  /** Per channel: when the reminder was claimed as sent, or null. */
+  readonly reminders: Readonly<Record<ReminderChannel, Date | null>>;
+  readonly idempotencyKey: string | null;
+  /** +1 on every change (optimistic concurrency). */
+  readonly version: number;
+  /** Host-defined JSON, stored and returned untouched. */
+  readonly metadata: Readonly<Record<string, JsonValue>>;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly createdBy: string;
+  readonly updatedBy: string;
+}
+
+/** What an audit entry records. */
+export const AUDIT_ACTIONS = [
+  'created',
+  'updated',
+  'rescheduled',
+  'confirmed',
+  'checked_in',
+  'completed',
+  'cancelled',
+  'no_show',
+  'reminder_sent',
+  'viewed',
+  'listed',
+] as const;
+/** An audit action; `viewed` and `listed` are written only when read auditing is on. */
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Before and after of each field a change touched. */
+export type FieldChanges = Readonly<Record<string, { readonly before: unknown; readonly after: unknown }>>;
+
+/** One line of the audit trail. */
+export interface AuditEntry {
+  readonly id: string;
+  readonly appointmentId: string;
+  readonly action: AuditAction;
+  readonly actorId: string | null;
+  readonly at: Date;
+  readonly changes: FieldChanges;
+}

@@ -1,0 +1,820 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type {
+  Actor,
+  Appointment,
+  AuditAction,
+  AuditEntry,
+  FieldChanges,
+  ReminderChannel,
+  StoredRecurrence,
+} from './appointment.js';
+import { REMINDER_CHANNELS } from './appointment.js';
+import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES, defineAppointmentTypes } from './appointment-types.js';
+import { createPermissiveDirectory, type ParticipantDirectory, type ProviderProfile } from './directory.js';
+import { ConflictError, InvalidTransitionError, NotFoundError, StaleVersionError, ValidationError } from './errors.js';
+import { LIMITS } from './limits.js';
+import {
+  dayNumberToLocalDate,
+  daysInMonth,
+  formatLocalDate,
+  ianaZone,
+  instantToDayNumber,
+  localDateToDayNumber,
+  localToInstant,
+  parseLocalDate,
+  WEEKDAYS,
+  weekdayOfDayNumber,
+} from './local-time.js';
+import { occupiedRange, type TimeRange } from './overlap.js';
+import { expandRecurrence } from './recurrence.js';
+import { createSchemas, parseInput, type Recurrence, type SchemaOptions, type Schemas } from './schemas.js';
+import { generateSlots, type TimeSlot } from './slots.js';
+import { APPOINTMENT_STATUSES, type AppointmentStatus, assertTransition, STATUS_TRANSITIONS } from './status.js';
+import type { AppointmentChange, AppointmentPatch, AppointmentStore, NewAuditEntry } from './store.js';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** How often an operation that read its own version retries after losing a race. */
+const RACE_RETRIES = 3;
+
+/** Options of {@link createScheduler}. */
+export interface SchedulerOptions {
+  /** Where appointments live, e.g. `createSqliteStore(...)`. */
+  readonly store: AppointmentStore;
+  /** The host's providers and patients; default: everyone is active, providers in UTC. */
+  readonly directory?: ParticipantDirectory;
+  /** The appointment-type catalogue; default {@link DEFAULT_APPOINTMENT_TYPES}. Validated here. */
+  readonly appointmentTypes?: readonly AppointmentType[];
+  /** The current instant; inject one in tests. Default `() => new Date()`. */
+  readonly clock?: () => Date;
+  /** Also log reads (`get`, `list`, `schedule`) in the audit trail. Default false. */
+  readonly auditReads?: boolean;
+  /** How patient and provider ids are validated; default UUID strings. */
+  readonly idSchema?: SchemaOptions['idSchema'];
+}
+
+/** Options of the changing methods. */
+export interface ChangeOptions {
+  /** Refuse the change with `StaleVersionError` unless the appointment is at this version. */
+  readonly expectedVersion?: number;
+}
+
+/** What `book` returns; `series` for recurring input. */
+export interface BookingResult {
+  readonly appointment: Appointment;
+  readonly series?: SeriesResult;
+}
+
+/** The outcome of creating a series. */
+export interface SeriesResult {
+  readonly seriesId: string;
+  readonly created: Appointment[];
+  /** Occurrences left out because the time was taken, with the ids in the way. */
+  readonly skipped: Array<{ readonly start: Date; readonly conflictingIds: string[] }>;
+}
+
+/** A page of `list`. */
+export interface AppointmentPage {
+  readonly items: Appointment[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** A provider's day, week or month. */
+export interface Schedule {
+  readonly providerId: string;
+  readonly view: 'day' | 'week' | 'month';
+  readonly timeZone: string;
+  /** Local start of the period, inclusive. */
+  readonly from: Date;
+  /** Local end of the period, exclusive. */
+  readonly to: Date;
+  readonly appointments: Appointment[];
+}
+
+/** Figures of `statistics`. */
+export interface AppointmentStatistics {
+  readonly total: number;
+  readonly byStatus: Record<AppointmentStatus, number>;
+  readonly byType: Record<string, number>;
+  /** Scheduled or confirmed, starting between now and the end of today (provider's zone, else UTC). */
+  readonly upcomingToday: number;
+  /** Scheduled or confirmed, starting in the next 7 days. */
+  readonly upcomingWeek: number;
+  /** No-shows as a percentage of the total (0 when there are none), two decimals. */
+  readonly noShowRate: number;
+  /** Cancellations as a percentage of the total, two decimals. */
+  readonly cancellationRate: number;
+}
+
+/** The slots of `availability`. */
+export interface Availability {
+  readonly providerId: string;
+  readonly timeZone: string;
+  readonly durationMinutes: number;
+  readonly slots: TimeSlot[];
+}
+
+/** The scheduling service: every rule of the workflow, over an {@link AppointmentStore}. */
+export type Scheduler = ReturnType<typeof createScheduler>;
+
+/**
+ * Creates the scheduling service.
+ *
+ * @example
+ * ```ts
+ * import { createScheduler } from 'appointment-kit';
+ * import { createSqliteStore } from 'appointment-kit/sqlite';
+ *
+ * const store = createSqliteStore({ filename: './clinic.db' });
+ * await store.migrate();
+ * const scheduler = createScheduler({ store });
+ * const { appointment } = await scheduler.book(
+ *   { patientId, providerId, type: 'follow_up', start: '2030-03-04T09:00:00Z' },
+ *   { id: receptionistId },
+ * );
+ * ```
+ */
+export function createScheduler(options: SchedulerOptions) {
+  const { store } = options;
+  const directory = options.directory ?? createPermissiveDirectory();
+  const clock = options.clock ?? (() => new Date());
+  const auditReads = options.auditReads ?? false;
+  const types = defineAppointmentTypes(options.appointmentTypes ?? DEFAULT_APPOINTMENT_TYPES);
+  const typesByKey = new Map(types.map((type) => [type.key, type]));
+  const schemas: Schemas = createSchemas({
+    appointmentTypes: types,
+    ...(options.idSchema && { idSchema: options.idSchema }),
+  });
+
+  const now = (): Date => {
+    const instant = clock();
+    if (!(instant instanceof Date) || Number.isNaN(instant.getTime())) {
+      throw new ValidationError([
+        { path: 'clock', message: 'The clock must return a valid Date', code: 'invalid_type' },
+      ]);
+    }
+    return instant;
+  };
+
+  const typeOf = (key: string): AppointmentType => {
+    const type = typesByKey.get(key);
+    if (type === undefined) throw ValidationError.forField('type', `Unknown appointment type "${key}"`);
+    return type;
+  };
+
+  async function provider(id: string, field = 'providerId'): Promise<ProviderProfile> {
+    const profile = await directory.getProvider(id);
+    if (profile === null || profile === undefined) throw new NotFoundError('Provider', id);
+    if (!profile.active) throw ValidationError.forField(field, 'The provider is not active');
+    ianaZone(profile.timeZone, `${field}.timeZone`);
+    return profile;
+  }
+
+  async function requireActivePatient(id: string): Promise<void> {
+    const profile = await directory.getPatient(id);
+    if (profile === null || profile === undefined) throw new NotFoundError('Patient', id);
+    if (!profile.active) throw ValidationError.forField('patientId', 'The patient is not active');
+  }
+
+  async function load(id: string): Promise<Appointment> {
+    if (typeof id !== 'string' || id.length === 0) throw ValidationError.forField('id', 'Must be an appointment id');
+    const appointment = await store.getAppointment(id);
+    if (appointment === null) throw new NotFoundError('Appointment', id);
+    return appointment;
+  }
+
+  const auditEntry = (
+    appointmentId: string,
+    action: AuditAction,
+    actor: Actor | null,
+    at: Date,
+    changes: FieldChanges,
+  ): NewAuditEntry => ({ id: randomUUID(), appointmentId, action, actorId: actor?.id ?? null, at, changes });
+
+  async function logReads(appointments: readonly Appointment[], action: 'viewed' | 'listed', actor?: Actor) {
+    if (!auditReads || appointments.length === 0) return;
+    const at = now();
+    await store.appendAudit(appointments.map((item) => auditEntry(item.id, action, actor ?? null, at, {})));
+  }
+
+  /**
+   * Reads the appointment, lets `plan` decide the change, and applies it by compare-and-set.
+   * When the caller gave no expected version and another writer got in between, the whole
+   * read-decide-write runs again on fresh data (bounded), so no change is ever lost.
+   */
+  async function change(
+    id: string,
+    actor: Actor,
+    changeOptions: ChangeOptions | undefined,
+    plan: (current: Appointment, at: Date) => { set: AppointmentPatch; action: AuditAction } | null,
+  ): Promise<Appointment> {
+    assertActor(actor);
+    const expectedVersion = parseExpectedVersion(changeOptions);
+    for (let attempt = 0; ; attempt++) {
+      const current = await load(id);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw new StaleVersionError(expectedVersion, current.version);
+      }
+      const at = now();
+      const planned = plan(current, at);
+      if (planned === null) return current;
+      try {
+        const [updated] = await store.applyChanges([
+          {
+            id,
+            expectedVersion: current.version,
+            set: planned.set,
+            audit: auditEntry(id, planned.action, actor, at, diff(current, planned.set)),
+          },
+        ]);
+        return updated as Appointment;
+      } catch (error) {
+        if (!(error instanceof StaleVersionError) || expectedVersion !== undefined || attempt >= RACE_RETRIES)
+          throw error;
+      }
+    }
+  }
+
+  const transition =
+    (to: AppointmentStatus, stamp: (at: Date) => AppointmentPatch, action: AuditAction) =>
+    (current: Appointment, at: Date) => {
+      assertTransition(current.status, to);
+      return { set: { status: to, ...stamp(at) }, action };
+    };
+
+  async function busyRanges(providerId: string, from: number, to: number): Promise<TimeRange[]> {
+    const rows = await store.findOccupying(providerId, new Date(from), new Date(to));
+    return rows.map(occupiedRange);
+  }
+
+  function durationChoice(query: { type?: string | undefined; durationMinutes?: number | undefined }) {
+    const type = query.type === undefined ? undefined : typeOf(query.type);
+    return {
+      durationMinutes: query.durationMinutes ?? (type as AppointmentType).durationMinutes,
+      bufferBeforeMinutes: type?.bufferBeforeMinutes ?? 0,
+      bufferAfterMinutes: type?.bufferAfterMinutes ?? 0,
+    };
+  }
+
+  return {
+    /** The schemas this scheduler validates with (its id format and type catalogue). */
+    schemas,
+
+    /** The validated appointment-type catalogue. */
+    appointmentTypes: types,
+
+    /**
+     * Books an appointment, or a series when `recurrence` is given. The start must lie in the
+     * future; a conflicting single booking fails with `ConflictError`; in a series, conflicting
+     * occurrences are skipped and listed. With `idempotencyKey`, a retry returns the first
+     * result and books nothing new; the same key with a different request is a `ValidationError`.
+     */
+    async book(input: unknown, actor: Actor): Promise<BookingResult> {
+      assertActor(actor);
+      const request = parseInput(schemas.createAppointment, input);
+      const at = now();
+      if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
+      const fingerprint = fingerprintOf(request);
+      if (request.idempotencyKey !== undefined) {
+        const record = await store.getIdempotencyRecord(request.idempotencyKey);
+        if (record !== null) return replay(record, fingerprint);
+      }
+      const profile = await provider(request.providerId);
+      await requireActivePatient(request.patientId);
+      const type = typeOf(request.type);
+      const durationMinutes = request.durationMinutes ?? type.durationMinutes;
+      const recurrence = request.recurrence === undefined ? null : storedRecurrence(request.recurrence);
+      const starts = request.recurrence
+        ? expandRecurrence({ start: request.start, timeZone: profile.timeZone, recurrence: request.recurrence })
+        : [request.start];
+      const seriesId = recurrence === null ? null : randomUUID();
+      const rows = starts.map((start, index) => {
+        const appointment: Omit<Appointment, 'confirmationCode'> = {
+          id: randomUUID(),
+          patientId: request.patientId,
+          providerId: request.providerId,
+          type: type.key,
+          status: 'scheduled',
+          start,
+          end: new Date(start.getTime() + durationMinutes * MINUTE_MS),
+          durationMinutes,
+          bufferBeforeMinutes: type.bufferBeforeMinutes,
+          bufferAfterMinutes: type.bufferAfterMinutes,
+          timeZone: profile.timeZone,
+          reason: request.reason ?? null,
+          notes: request.notes ?? null,
+          confirmedAt: null,
+          checkedInAt: null,
+          checkedOutAt: null,
+          cancellationReason: null,
+          cancelledAt: null,
+          cancelledBy: null,
+          noShowAt: null,
+          seriesId,
+          occurrenceIndex: seriesId === null ? null : index,
+          recurrence: null,
+          reminders: { email: null, sms: null, whatsapp: null },
+          idempotencyKey: null,
+          version: 1,
+          metadata: (request.metadata ?? {}) as Appointment['metadata'],
+          createdAt: at,
+          updatedAt: at,
+          createdBy: actor.id,
+          updatedBy: actor.id,
+        };
+        return { appointment, audit: auditEntry(appointment.id, 'created', actor, at, snapshot(appointment)) };
+      });
+      const keyed = request.idempotencyKey;
+      const result = await store.insertAppointments(rows, {
+        onConflict: seriesId === null ? 'fail' : 'skip',
+        ...(recurrence !== null && { seriesRecurrence: recurrence }),
+        ...(keyed !== undefined && { idempotency: { key: keyed, fingerprint, createdAt: at } }),
+      });
+      if (result.kind === 'replay') return replay(result.record, fingerprint);
+      const skipped = result.skipped.map((item) => ({
+        start: item.appointment.start,
+        conflictingIds: item.conflictingIds,
+      }));
+      const [first] = result.inserted;
+      if (first === undefined) {
+        throw new ConflictError([...new Set(skipped.flatMap((item) => item.conflictingIds))]);
+      }
+      if (seriesId === null) return { appointment: first };
+      return { appointment: first, series: { seriesId, created: result.inserted, skipped } };
+    },
+
+    /** One appointment; `NotFoundError` if there is none. */
+    async get(id: string, actor?: Actor): Promise<Appointment> {
+      const appointment = await load(id);
+      await logReads([appointment], 'viewed', actor);
+      return appointment;
+    },
+
+    /** Changes reason, notes, metadata or type (the type's buffers come with it). */
+    update(id: string, patch: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+      const request = parseInput(schemas.updateAppointment, patch);
+      return change(id, actor, changeOptions, (current) => {
+        const set: { -readonly [K in keyof AppointmentPatch]: AppointmentPatch[K] } = {};
+        if (request.reason !== undefined) set.reason = request.reason;
+        if (request.notes !== undefined) set.notes = request.notes;
+        if (request.metadata !== undefined) set.metadata = (request.metadata ?? {}) as Appointment['metadata'];
+        if (request.type !== undefined && request.type !== current.type) {
+          if (!isChangeable(current.status)) {
+            throw new InvalidTransitionError(
+              current.status,
+              current.status,
+              `The type of a ${current.status} appointment cannot change`,
+            );
+          }
+          const type = typeOf(request.type);
+          set.type = type.key;
+          set.bufferBeforeMinutes = type.bufferBeforeMinutes;
+          set.bufferAfterMinutes = type.bufferAfterMinutes;
+        }
+        const changed = Object.keys(diff(current, set)).length > 0;
+        return changed ? { set, action: 'updated' } : null;
+      });
+    },
+
+    /** Moves a scheduled or confirmed appointment to a new future start (and duration); keeps its status. */
+    reschedule(id: string, input: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+      const request = parseInput(schemas.rescheduleAppointment, input);
+      return change(id, actor, changeOptions, (current, at) => {
+        if (!isChangeable(current.status)) {
+          throw new InvalidTransitionError(
+            current.status,
+            current.status,
+            `A ${current.status} appointment cannot be rescheduled; only scheduled or confirmed ones can`,
+          );
+        }
+        if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
+        const durationMinutes = request.durationMinutes ?? current.durationMinutes;
+        return {
+          set: {
+            start: request.start,
+            end: new Date(request.start.getTime() + durationMinutes * MINUTE_MS),
+            durationMinutes,
+          },
+          action: 'rescheduled',
+        };
+      });
+    },
+
+    /** scheduled → confirmed. */
+    confirm(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+      return change(
+        id,
+        actor,
+        changeOptions,
+        transition('confirmed', (at) => ({ confirmedAt: at }), 'confirmed'),
+      );
+    },
+
+    /** confirmed → in_progress (the patient has arrived). */
+    checkIn(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+      return change(
+        id,
+        actor,
+        changeOptions,
+        transition('in_progress', (at) => ({ checkedInAt: at }), 'checked_in'),
+      );
+    },
+
+    /** in_progress → completed. */
+    complete(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+      return change(
+        id,
+        actor,
+        changeOptions,
+        transition('completed', (at) => ({ checkedOutAt: at }), 'completed'),
+      );
+    },
+
+    /** scheduled or confirmed → no_show, once the start has passed. */
+    markNoShow(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+      return change(id, actor, changeOptions, (current, at) => {
+        assertTransition(current.status, 'no_show');
+        if (at.getTime() < current.start.getTime()) {
+          throw new InvalidTransitionError(
+            current.status,
+            'no_show',
+            'An appointment cannot be a no-show before its start',
+          );
+        }
+        return { set: { status: 'no_show', noShowAt: at }, action: 'no_show' };
+      });
+    },
+
+    /** scheduled or confirmed → cancelled, with a reason; the time becomes free. */
+    cancel(id: string, input: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+      const request = parseInput(schemas.cancelAppointment, input);
+      return change(id, actor, changeOptions, (current, at) => {
+        assertTransition(current.status, 'cancelled');
+        return {
+          set: { status: 'cancelled', cancellationReason: request.reason, cancelledAt: at, cancelledBy: actor.id },
+          action: 'cancelled',
+        };
+      });
+    },
+
+    /**
+     * Cancels a whole series, or with `from` this occurrence and the following ones, in one
+     * transaction. Occurrences that can no longer be cancelled (completed, no-show, already
+     * cancelled) are left as they are.
+     */
+    async cancelSeries(seriesId: string, input: unknown, actor: Actor): Promise<{ cancelled: Appointment[] }> {
+      assertActor(actor);
+      const request = parseInput(schemas.cancelSeries, input);
+      for (let attempt = 0; ; attempt++) {
+        const { items } = await store.listAppointments({ seriesId });
+        if (items.length === 0) throw new NotFoundError('Series', seriesId);
+        const at = now();
+        const changes: AppointmentChange[] = items
+          .filter((item) => STATUS_TRANSITIONS[item.status].includes('cancelled'))
+          .filter((item) => request.from === undefined || item.start.getTime() >= request.from.getTime())
+          .map((item) => {
+            const set: AppointmentPatch = {
+              status: 'cancelled',
+              cancellationReason: request.reason,
+              cancelledAt: at,
+              cancelledBy: actor.id,
+            };
+            return {
+              id: item.id,
+              expectedVersion: item.version,
+              set,
+              audit: auditEntry(item.id, 'cancelled', actor, at, diff(item, set)),
+            };
+          });
+        try {
+          return { cancelled: changes.length === 0 ? [] : await store.applyChanges(changes) };
+        } catch (error) {
+          if (!(error instanceof StaleVersionError) || attempt >= RACE_RETRIES) throw error;
+        }
+      }
+    },
+
+    /** Appointments by filters, sorted by start, paged. */
+    async list(query: unknown = {}, actor?: Actor): Promise<AppointmentPage> {
+      const request = parseInput(schemas.listAppointmentsQuery, query);
+      const { items, total } = await store.listAppointments(
+        {
+          ...(request.patientId !== undefined && { patientId: request.patientId }),
+          ...(request.providerId !== undefined && { providerId: request.providerId }),
+          ...(request.status !== undefined && { statuses: request.status }),
+          ...(request.type !== undefined && { type: request.type }),
+          ...(request.from !== undefined && { from: request.from }),
+          ...(request.to !== undefined && { to: request.to }),
+        },
+        { limit: request.limit, offset: request.offset, order: request.order },
+      );
+      await logReads(items, 'listed', actor);
+      return { items, total, limit: request.limit, offset: request.offset };
+    },
+
+    /** A provider's day, week (Monday first) or month in the provider's zone, by start. */
+    async schedule(query: unknown, actor?: Actor): Promise<Schedule> {
+      const request = parseInput(schemas.scheduleQuery, query);
+      const profile = await provider(request.providerId);
+      const zone = ianaZone(profile.timeZone);
+      const day = localDateToDayNumber(parseLocalDate(request.date));
+      const [firstDay, endDay] = periodDays(request.view, day);
+      const from = new Date(localToInstant(zone, firstDay, 0));
+      const to = new Date(localToInstant(zone, endDay, 0));
+      const { items } = await store.listAppointments({
+        providerId: request.providerId,
+        from,
+        to,
+        ...(!request.includeCancelled && { statuses: APPOINTMENT_STATUSES.filter((status) => status !== 'cancelled') }),
+      });
+      await logReads(items, 'listed', actor);
+      return {
+        providerId: request.providerId,
+        view: request.view,
+        timeZone: profile.timeZone,
+        from,
+        to,
+        appointments: items,
+      };
+    },
+
+    /** Counts by status and type, upcoming counts and rates, computed by the store's aggregates. */
+    async statistics(query: unknown = {}): Promise<AppointmentStatistics> {
+      const request = parseInput(schemas.statisticsQuery, query);
+      const timeZone = request.providerId === undefined ? 'UTC' : (await provider(request.providerId)).timeZone;
+      const zone = ianaZone(timeZone);
+      const at = now();
+      const today = instantToDayNumber(zone, at.getTime());
+      const counts = await store.statistics(
+        {
+          ...(request.providerId !== undefined && { providerId: request.providerId }),
+          ...(request.from !== undefined && { from: request.from }),
+          ...(request.to !== undefined && { to: request.to }),
+        },
+        {
+          now: at,
+          endOfToday: new Date(localToInstant(zone, today + 1, 0)),
+          endOfWeek: new Date(at.getTime() + 7 * DAY_MS),
+        },
+      );
+      const byStatus = Object.fromEntries(
+        APPOINTMENT_STATUSES.map((status) => [status, counts.byStatus[status] ?? 0]),
+      ) as Record<AppointmentStatus, number>;
+      const rate = (count: number) => (counts.total === 0 ? 0 : Math.round((count / counts.total) * 10_000) / 100);
+      return {
+        total: counts.total,
+        byStatus,
+        byType: counts.byType,
+        upcomingToday: counts.upcomingToday,
+        upcomingWeek: counts.upcomingWeek,
+        noShowRate: rate(byStatus.no_show),
+        cancellationRate: rate(byStatus.cancelled),
+      };
+    },
+
+    /** Slots of a provider for a date or range, around existing bookings (buffers included). */
+    async availability(query: unknown): Promise<Availability> {
+      const request = parseInput(schemas.availabilityQuery, query);
+      const profile = await provider(request.providerId);
+      const zone = ianaZone(profile.timeZone);
+      const booking = durationChoice(request);
+      const firstDate = request.date ?? (request.from as string);
+      const lastDate = request.date ?? (request.to as string);
+      const firstDay = localDateToDayNumber(parseLocalDate(firstDate, request.date ? 'date' : 'from'));
+      const lastDay = localDateToDayNumber(parseLocalDate(lastDate, request.date ? 'date' : 'to'));
+      if (lastDay - firstDay + 1 > LIMITS.maxSlotRangeDays) {
+        throw ValidationError.forField('to', `At most ${LIMITS.maxSlotRangeDays} days at once`, 'too_big');
+      }
+      const busy = await busyRanges(
+        request.providerId,
+        localToInstant(zone, firstDay, 0) - booking.bufferBeforeMinutes * MINUTE_MS,
+        localToInstant(zone, lastDay + 1, 0) + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
+      );
+      const slots = generateSlots({
+        ...slotRules(profile),
+        ...booking,
+        from: firstDate,
+        to: lastDate,
+        busy,
+        now: now(),
+        ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
+        includeUnavailable: request.includeUnavailable ?? false,
+      });
+      return {
+        providerId: request.providerId,
+        timeZone: profile.timeZone,
+        durationMinutes: booking.durationMinutes,
+        slots,
+      };
+    },
+
+    /**
+     * The next `limit` available slots of a provider from `after` (default now), across days,
+     * up to the provider's horizon (or a year).
+     */
+    async suggest(query: unknown): Promise<TimeSlot[]> {
+      const request = parseInput(schemas.suggestQuery, query);
+      const profile = await provider(request.providerId);
+      const zone = ianaZone(profile.timeZone);
+      const booking = durationChoice(request);
+      const at = now();
+      const after = request.after ?? at;
+      const firstDay = instantToDayNumber(zone, after.getTime());
+      let lastDay = firstDay + LIMITS.maxSlotRangeDays - 1;
+      if (profile.horizonDays !== undefined) {
+        lastDay = Math.min(lastDay, instantToDayNumber(zone, at.getTime()) + profile.horizonDays);
+      }
+      // Read bookings a fortnight at a time: most searches end in the first window.
+      const found: TimeSlot[] = [];
+      for (let windowStart = firstDay; windowStart <= lastDay && found.length < request.limit; windowStart += 14) {
+        const windowEnd = Math.min(windowStart + 13, lastDay);
+        const busy = await busyRanges(
+          request.providerId,
+          localToInstant(zone, windowStart, 0) - booking.bufferBeforeMinutes * MINUTE_MS,
+          localToInstant(zone, windowEnd + 1, 0) + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
+        );
+        const slots = generateSlots({
+          ...slotRules(profile),
+          ...booking,
+          from: formatLocalDate(dayNumberToLocalDate(windowStart)),
+          to: formatLocalDate(dayNumberToLocalDate(windowEnd)),
+          busy,
+          now: at,
+          ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
+        });
+        for (const slot of slots) {
+          if (slot.start.getTime() < after.getTime()) continue;
+          found.push(slot);
+          if (found.length === request.limit) break;
+        }
+      }
+      return found;
+    },
+
+    /** Every recorded change (and, with `auditReads`, read) of an appointment, oldest first. */
+    async auditTrail(id: string): Promise<AuditEntry[]> {
+      await load(id);
+      return store.auditTrail(id);
+    },
+
+    /**
+     * Scheduled or confirmed appointments starting within the next `withinMinutes` whose
+     * reminder on `channel` has not been claimed. Send, then {@link claimReminder} first.
+     */
+    dueReminders(query: { channel: ReminderChannel; withinMinutes: number; limit?: number }): Promise<Appointment[]> {
+      const channel = parseChannel(query?.channel);
+      const within = query?.withinMinutes;
+      if (typeof within !== 'number' || !Number.isInteger(within) || within < 1 || within > 60 * 24 * 31) {
+        throw ValidationError.forField('withinMinutes', 'Must be a whole number of minutes from 1 to 44640');
+      }
+      const limit = query.limit ?? 100;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw ValidationError.forField('limit', 'Must be a whole number from 1 to 1000');
+      }
+      const at = now();
+      return store.dueReminders(channel, at, new Date(at.getTime() + within * MINUTE_MS), limit);
+    },
+
+    /**
+     * Claims the reminder of `channel` for sending: true for exactly one caller, however many
+     * workers race; false if it was already claimed or the appointment is no longer upcoming.
+     */
+    claimReminder(id: string, channel: ReminderChannel, actor?: Actor): Promise<boolean> {
+      const parsed = parseChannel(channel);
+      if (actor !== undefined) assertActor(actor);
+      return store.claimReminder(id, parsed, now(), actor?.id ?? null);
+    },
+  };
+
+  async function replay(
+    record: { appointmentId: string; seriesId: string | null; fingerprint: string; skipped: SeriesResult['skipped'] },
+    fingerprint: string,
+  ): Promise<BookingResult> {
+    if (record.fingerprint !== fingerprint) {
+      throw ValidationError.forField(
+        'idempotencyKey',
+        'This key was already used for a different request',
+        'idempotency_mismatch',
+      );
+    }
+    const appointment = await load(record.appointmentId);
+    if (record.seriesId === null) return { appointment };
+    const { items } = await store.listAppointments({ seriesId: record.seriesId });
+    return { appointment, series: { seriesId: record.seriesId, created: items, skipped: record.skipped } };
+  }
+}
+
+/** The local days `[first, end)` of a day, week (from Monday) or month around `day`. */
+function periodDays(view: 'day' | 'week' | 'month', day: number): [number, number] {
+  if (view === 'day') return [day, day + 1];
+  if (view === 'week') {
+    const monday = day - WEEKDAYS.indexOf(weekdayOfDayNumber(day));
+    return [monday, monday + 7];
+  }
+  const date = dayNumberToLocalDate(day);
+  const first = day - (date.day - 1);
+  return [first, first + daysInMonth(date.year, date.month)];
+}
+
+function slotRules(profile: ProviderProfile) {
+  return {
+    timeZone: profile.timeZone,
+    ...(profile.weeklyHours !== undefined && { weeklyHours: profile.weeklyHours }),
+    ...(profile.dateOverrides !== undefined && { dateOverrides: profile.dateOverrides }),
+    ...(profile.minimumNoticeMinutes !== undefined && { minimumNoticeMinutes: profile.minimumNoticeMinutes }),
+    ...(profile.horizonDays !== undefined && { horizonDays: profile.horizonDays }),
+  };
+}
+
+/** Scheduled and confirmed appointments may still be moved or retyped. */
+function isChangeable(status: AppointmentStatus): boolean {
+  return status === 'scheduled' || status === 'confirmed';
+}
+
+function assertActor(actor: Actor): void {
+  if (typeof actor !== 'object' || actor === null || typeof actor.id !== 'string' || actor.id.length === 0) {
+    throw ValidationError.forField('actor.id', 'Every change needs the acting user id');
+  }
+}
+
+function parseExpectedVersion(changeOptions: ChangeOptions | undefined): number | undefined {
+  const expected = changeOptions?.expectedVersion;
+  if (expected === undefined) return undefined;
+  if (!Number.isInteger(expected) || expected < 1) {
+    throw ValidationError.forField('expectedVersion', 'Must be a whole number of at least 1');
+  }
+  return expected;
+}
+
+function parseChannel(channel: unknown): ReminderChannel {
+  if (!(REMINDER_CHANNELS as readonly unknown[]).includes(channel)) {
+    throw ValidationError.forField('channel', `Must be one of ${REMINDER_CHANNELS.join(', ')}`);
+  }
+  return channel as ReminderChannel;
+}
+
+function storedRecurrence(recurrence: Recurrence): StoredRecurrence {
+  if ('rrule' in recurrence) return { rrule: recurrence.rrule };
+  return {
+    frequency: recurrence.frequency,
+    interval: recurrence.interval ?? 1,
+    ...(recurrence.endDate !== undefined && {
+      endDate: recurrence.endDate instanceof Date ? recurrence.endDate.toISOString() : recurrence.endDate,
+    }),
+    ...(recurrence.maxOccurrences !== undefined && { maxOccurrences: recurrence.maxOccurrences }),
+  };
+}
+
+/** A digest of what a booking request asks for, to tell a retry from a different request. */
+function fingerprintOf(request: z.output<Schemas['createAppointment']>): string {
+  const { idempotencyKey: _key, ...rest } = request;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const SNAPSHOT_FIELDS = [
+  'patientId',
+  'providerId',
+  'type',
+  'status',
+  'start',
+  'end',
+  'durationMinutes',
+  'bufferBeforeMinutes',
+  'bufferAfterMinutes',
+  'timeZone',
+  'reason',
+  'notes',
+  'seriesId',
+  'occurrenceIndex',
+  'metadata',
+] as const;
+
+/** A new appointment's fields as `created` audit changes (before: null). */
+function snapshot(appointment: Omit<Appointment, 'confirmationCode'>): FieldChanges {
+  return Object.fromEntries(SNAPSHOT_FIELDS.map((field) => [field, { before: null, after: appointment[field] }]));
+}
+
+/** Before and after of each field `set` actually changes. */
+function diff(current: Appointment, set: AppointmentPatch): FieldChanges {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const [field, after] of Object.entries(set)) {
+    const before = current[field as keyof Appointment];
+    if (canonicalJson(before) !== canonicalJson(after)) changes[field] = { before, after };
+  }
+  return changes;
+}

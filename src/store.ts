@@ -1,0 +1,229 @@
+import type {
+  Appointment,
+  AuditAction,
+  AuditEntry,
+  FieldChanges,
+  ReminderChannel,
+  StoredRecurrence,
+} from './appointment.js';
+import type { AppointmentStatus } from './status.js';
+
+/**
+ * The storage seam. The Scheduler decides every business rule and never writes SQL; a store
+ * persists records and enforces the integrity guards below in the database itself, so they hold
+ * for every writer, across processes and servers. A store is "done" when it passes the shared
+ * conformance suite (`test/store-conformance.ts`) unchanged.
+ *
+ * Contract, for every implementation:
+ * - Each method that writes MUST write all of its rows, audit entries included, in one
+ *   transaction, or nothing.
+ * - Two occupying appointments (status not `cancelled` / `no_show`) of one provider MUST never
+ *   have intersecting occupied ranges `[occupiedStart, occupiedEnd)`; touching ranges are free.
+ *   A write that would break this fails with `ConflictError` naming the blocking ids, however
+ *   many writers race.
+ * - A status change MUST follow `STATUS_TRANSITIONS`; otherwise `InvalidTransitionError`.
+ * - A change carries the version it expects; the store MUST apply it only if the stored version
+ *   still matches (compare-and-set), then set version + 1; otherwise `StaleVersionError`
+ *   (`NotFoundError` if the appointment does not exist).
+ * - `claimReminder` MUST return true to exactly one caller per appointment and channel.
+ * - Driver errors MUST NOT escape raw: they become `SchedulingError`s carrying the cause.
+ *
+ * @example
+ * ```ts
+ * import { createSqliteStore } from 'appointment-kit/sqlite';
+ * const store = createSqliteStore({ filename: 'clinic.db' });
+ * await store.migrate();
+ * ```
+ */
+export interface AppointmentStore {
+  /** Short name of the back end, e.g. `sqlite`. */
+  readonly dialect: string;
+
+  /** Creates or upgrades the schema; idempotent (a second call changes nothing). */
+  migrate(): Promise<void>;
+
+  /** Releases the store's connections. */
+  close(): Promise<void>;
+
+  /**
+   * Inserts new appointments in one transaction, in order, each with its `created` audit entry
+   * and a fresh confirmation code. Each row is checked against the provider's occupying
+   * appointments, those inserted earlier in the same call included. With `onConflict: 'fail'`
+   * a conflicting row fails the whole call with `ConflictError`; with `'skip'` it is left out
+   * and reported, and the rest are written.
+   *
+   * The first row actually inserted carries `seriesRecurrence` and the idempotency key.
+   *
+   * With `idempotency`, the key is recorded in the same transaction. If the key is already
+   * recorded, nothing is inserted and the existing record comes back as `replay`, even when two
+   * callers race with the same key.
+   */
+  insertAppointments(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult>;
+
+  /**
+   * Applies changes to existing appointments in one transaction: each by compare-and-set on its
+   * `expectedVersion`, with its audit entry; the occupied-range guard is re-checked whenever
+   * times, buffers or status change. Returns the updated appointments in the given order.
+   */
+  applyChanges(changes: readonly AppointmentChange[]): Promise<Appointment[]>;
+
+  /**
+   * Marks the reminder of `channel` as sent at `at` if it is unclaimed and the appointment is
+   * scheduled or confirmed, with a `reminder_sent` audit entry. True for exactly one caller.
+   */
+  claimReminder(id: string, channel: ReminderChannel, at: Date, actorId: string | null): Promise<boolean>;
+
+  /** Appends audit entries that record reads (`viewed`, `listed`). */
+  appendAudit(entries: readonly NewAuditEntry[]): Promise<void>;
+
+  /** One appointment, or null. */
+  getAppointment(id: string): Promise<Appointment | null>;
+
+  /** The record of an idempotency key, or null. */
+  getIdempotencyRecord(key: string): Promise<IdempotencyRecord | null>;
+
+  /** Appointments matching `filter`, sorted by start (then id), with the total before paging. */
+  listAppointments(filter: AppointmentFilter, page?: PageRequest): Promise<{ items: Appointment[]; total: number }>;
+
+  /**
+   * The provider's occupying appointments whose occupied ranges meet `[from, to)`, by start.
+   * `excludeId` leaves one appointment out (a reschedule's own).
+   */
+  findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]>;
+
+  /** Counts computed by the database (aggregates, not loaded rows). */
+  statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics>;
+
+  /** Scheduled or confirmed appointments starting in `[from, to)` whose `channel` reminder is unclaimed, by start. */
+  dueReminders(channel: ReminderChannel, from: Date, to: Date, limit: number): Promise<Appointment[]>;
+
+  /** The audit trail of one appointment, oldest first. */
+  auditTrail(appointmentId: string): Promise<AuditEntry[]>;
+}
+
+/** A new appointment for {@link AppointmentStore.insertAppointments}; the store assigns the confirmation code. */
+export interface NewAppointmentRow {
+  readonly appointment: Omit<Appointment, 'confirmationCode'>;
+  readonly audit: NewAuditEntry;
+}
+
+/** An audit entry to write; the appointment id is given, the entry id is made by the caller. */
+export interface NewAuditEntry {
+  readonly id: string;
+  readonly appointmentId: string;
+  readonly action: AuditAction;
+  readonly actorId: string | null;
+  readonly at: Date;
+  readonly changes: FieldChanges;
+}
+
+/** Options of {@link AppointmentStore.insertAppointments}. */
+export interface InsertOptions {
+  readonly onConflict: 'fail' | 'skip';
+  /** A series' pattern: stored on the first row actually inserted (SPEC §3), whichever rows are skipped. */
+  readonly seriesRecurrence?: StoredRecurrence;
+  readonly idempotency?: {
+    readonly key: string;
+    /** A digest of the request, to tell a retry from a different request reusing the key. */
+    readonly fingerprint: string;
+    readonly createdAt: Date;
+  };
+}
+
+/** What {@link AppointmentStore.insertAppointments} did. */
+export type InsertResult =
+  | {
+      readonly kind: 'inserted';
+      readonly inserted: Appointment[];
+      /** Rows left out with `onConflict: 'skip'`, with the ids they met. */
+      readonly skipped: Array<{
+        readonly appointment: NewAppointmentRow['appointment'];
+        readonly conflictingIds: string[];
+      }>;
+    }
+  | { readonly kind: 'replay'; readonly record: IdempotencyRecord };
+
+/** A recorded idempotency key and what its first request produced. */
+export interface IdempotencyRecord {
+  readonly key: string;
+  readonly fingerprint: string;
+  /** The appointment the first request returned. */
+  readonly appointmentId: string;
+  readonly seriesId: string | null;
+  /** Series occurrences the first request skipped. */
+  readonly skipped: Array<{ readonly start: Date; readonly conflictingIds: string[] }>;
+}
+
+/** The fields a change may set. */
+export type AppointmentPatch = Partial<
+  Pick<
+    Appointment,
+    | 'type'
+    | 'status'
+    | 'start'
+    | 'end'
+    | 'durationMinutes'
+    | 'bufferBeforeMinutes'
+    | 'bufferAfterMinutes'
+    | 'reason'
+    | 'notes'
+    | 'metadata'
+    | 'confirmedAt'
+    | 'checkedInAt'
+    | 'checkedOutAt'
+    | 'cancellationReason'
+    | 'cancelledAt'
+    | 'cancelledBy'
+    | 'noShowAt'
+  >
+>;
+
+/** One compare-and-set change for {@link AppointmentStore.applyChanges}. */
+export interface AppointmentChange {
+  readonly id: string;
+  readonly expectedVersion: number;
+  readonly set: AppointmentPatch;
+  /** Written in the same transaction; its `at` and `actorId` become `updatedAt` / `updatedBy`. */
+  readonly audit: NewAuditEntry;
+}
+
+/** Filters of {@link AppointmentStore.listAppointments}; `from`/`to` bound the start, half-open. */
+export interface AppointmentFilter {
+  readonly patientId?: string;
+  readonly providerId?: string;
+  readonly statuses?: readonly AppointmentStatus[];
+  readonly type?: string;
+  readonly seriesId?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/** Paging of {@link AppointmentStore.listAppointments}. */
+export interface PageRequest {
+  readonly limit: number;
+  readonly offset: number;
+  readonly order: 'asc' | 'desc';
+}
+
+/** Filters of {@link AppointmentStore.statistics}; `from`/`to` bound the start, half-open. */
+export interface StatisticsFilter {
+  readonly providerId?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/** The windows "upcoming today" and "upcoming this week" are counted in. */
+export interface UpcomingWindows {
+  readonly now: Date;
+  readonly endOfToday: Date;
+  readonly endOfWeek: Date;
+}
+
+/** Raw counts from the store. */
+export interface StoreStatistics {
+  readonly total: number;
+  readonly byStatus: Partial<Record<AppointmentStatus, number>>;
+  readonly byType: Record<string, number>;
+  readonly upcomingToday: number;
+  readonly upcomingWeek: number;
+}
