@@ -25,6 +25,7 @@ import type {
   UpcomingWindows,
 } from '../../src/store.js';
 import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
+import { foldStatistics } from '../shared/statistics.js';
 import { createSqliteMigrator } from './migrations.js';
 import { MAX_OCCUPIED_MS, SQLITE_CODEC, type SqliteSchema } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
@@ -291,22 +292,7 @@ class SqliteAppointmentStore implements SqliteStore {
           sql<number>`coalesce(sum(start < ${windows.endOfWeek.getTime()}), 0)`.as('week'),
         ])
         .executeTakeFirstOrThrow();
-      const statistics: StoreStatistics = {
-        total: 0,
-        byStatus: {},
-        byType: {},
-        upcomingToday: Number(upcoming.today),
-        upcomingWeek: Number(upcoming.week),
-      };
-      return groups.reduce((totals, group) => {
-        const count = Number(group.count);
-        return {
-          ...totals,
-          total: totals.total + count,
-          byStatus: { ...totals.byStatus, [group.status]: (totals.byStatus[group.status] ?? 0) + count },
-          byType: { ...totals.byType, [group.type]: (totals.byType[group.type] ?? 0) + count },
-        };
-      }, statistics);
+      return foldStatistics(groups, upcoming);
     });
   }
 

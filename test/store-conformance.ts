@@ -1,0 +1,496 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type AppointmentChange,
+  type AppointmentStore,
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  SchedulingError,
+  StaleVersionError,
+} from '../src/index.js';
+import { at, newRow, rejectionOf } from './fixtures.js';
+
+/**
+ * The store contract, written once and run against every adapter unchanged. A new store is
+ * done when it passes this suite. `createStore` returns a fresh, empty, unmigrated store.
+ */
+export function runStoreConformance(name: string, createStore: () => Promise<AppointmentStore>): void {
+  describe(`AppointmentStore conformance: ${name}`, () => {
+    let store: AppointmentStore;
+    beforeEach(async () => {
+      store = await createStore();
+      await store.migrate();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const insert = (rows: ReturnType<typeof newRow>[], onConflict: 'fail' | 'skip' = 'fail') =>
+      store.insertAppointments(rows, { onConflict });
+    const insertedOf = async (rows: ReturnType<typeof newRow>[]) => {
+      const result = await insert(rows);
+      if (result.kind !== 'inserted') throw new Error('expected an insert');
+      return result.inserted;
+    };
+    const changeOf = (
+      id: string,
+      expectedVersion: number,
+      set: AppointmentChange['set'],
+      when = '2026-03-01T09:00:00Z',
+    ): AppointmentChange => ({
+      id,
+      expectedVersion,
+      set,
+      audit: {
+        id: randomUUID(),
+        appointmentId: id,
+        action: 'updated',
+        actorId: 'user-2',
+        at: at(when),
+        changes: { note: { before: null, after: 'x' } },
+      },
+    });
+
+    describe('migrate', () => {
+      it('is idempotent', async () => {
+        await store.migrate();
+        await store.migrate();
+        expect(await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })])).toHaveLength(1);
+      });
+    });
+
+    describe('insertAppointments', () => {
+      it('stores and returns every field as given', async () => {
+        const row = newRow({
+          start: at('2026-03-02T09:00:00Z'),
+          reason: `O'Brien said "hi"; DROP TABLE appointments; --`,
+          notes: 'naïve café 🩺 \\ %_',
+          metadata: { source: 'web', nested: { list: [1, 'two', null, true] }, quote: "'; --" },
+          bufferBeforeMinutes: 5,
+          bufferAfterMinutes: 10,
+        });
+        const [inserted] = await insertedOf([row]);
+        const stored = await store.getAppointment(row.appointment.id);
+        expect(stored).toEqual(inserted);
+        expect(stored).toEqual({ ...row.appointment, confirmationCode: inserted?.confirmationCode });
+      });
+
+      it('issues unique, increasing APT-YYYY-NNNN confirmation codes for the booking year', async () => {
+        const rows = [0, 1, 2].map((i) =>
+          newRow({ start: at(`2026-03-0${i + 2}T09:00:00Z`), createdAt: at('2027-01-05T10:00:00Z') }),
+        );
+        const codes = (await insertedOf(rows)).map((item) => item.confirmationCode);
+        for (const code of codes) expect(code).toMatch(/^APT-2027-\d{4,}$/);
+        const numbers = codes.map((code) => Number(code.slice(9)));
+        expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+        expect(new Set(codes).size).toBe(3);
+      });
+
+      it('refuses an overlap with ConflictError naming the blocking appointment, writing nothing', async () => {
+        const [first] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        const free = newRow({ start: at('2026-03-02T11:00:00Z') });
+        const clash = newRow({ start: at('2026-03-02T09:15:00Z') });
+        const error = await rejectionOf(insert([free, clash]));
+        expect(error).toBeInstanceOf(ConflictError);
+        expect((error as ConflictError).conflictingIds).toEqual([first?.id]);
+        expect(await store.getAppointment(free.appointment.id)).toBeNull();
+        expect(await store.auditTrail(free.appointment.id)).toEqual([]);
+      });
+
+      it('treats touching ranges as free, buffers included', async () => {
+        await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z'), bufferAfterMinutes: 15 })]);
+        const touching = newRow({ start: at('2026-03-02T09:50:00Z'), bufferBeforeMinutes: 5 });
+        expect(await insertedOf([touching])).toHaveLength(1);
+        const before = newRow({ start: at('2026-03-02T08:30:00Z') });
+        expect(await insertedOf([before])).toHaveLength(1);
+      });
+
+      it('counts buffers as occupied', async () => {
+        await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z'), bufferAfterMinutes: 15 })]);
+        const error = await rejectionOf(insert([newRow({ start: at('2026-03-02T09:40:00Z') })]));
+        expect(error).toBeInstanceOf(ConflictError);
+        const other = await rejectionOf(insert([newRow({ start: at('2026-03-02T08:45:00Z'), bufferAfterMinutes: 1 })]));
+        expect(other).toBeInstanceOf(ConflictError);
+      });
+
+      it('keeps providers apart and ignores cancelled and no-show appointments', async () => {
+        await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        expect(
+          await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z'), providerId: 'provider-b' })]),
+        ).toHaveLength(1);
+        const [blocker] = await insertedOf([newRow({ start: at('2026-03-03T09:00:00Z') })]);
+        await store.applyChanges([
+          changeOf(blocker?.id ?? '', 1, {
+            status: 'cancelled',
+            cancelledAt: at('2026-03-01T09:00:00Z'),
+            cancellationReason: 'ill',
+            cancelledBy: 'u',
+          }),
+        ]);
+        expect(await insertedOf([newRow({ start: at('2026-03-03T09:10:00Z') })])).toHaveLength(1);
+      });
+
+      it('refuses the longest occupied range against one that starts just before it ends', async () => {
+        await insertedOf([
+          newRow({
+            start: at('2026-03-02T06:00:00Z'),
+            durationMinutes: 480,
+            bufferBeforeMinutes: 240,
+            bufferAfterMinutes: 240,
+          }),
+        ]);
+        // occupied 02:00–18:00; a booking at 17:59 meets it at its far end.
+        expect(
+          await rejectionOf(insert([newRow({ start: at('2026-03-02T17:59:00Z'), durationMinutes: 15 })])),
+        ).toBeInstanceOf(ConflictError);
+        expect(await insertedOf([newRow({ start: at('2026-03-02T18:00:00Z'), durationMinutes: 15 })])).toHaveLength(1);
+      });
+
+      it('with onConflict skip leaves out and reports conflicting rows, even within the same call', async () => {
+        const [existing] = await insertedOf([newRow({ start: at('2026-03-09T09:00:00Z') })]);
+        const rows = [
+          newRow({ start: at('2026-03-02T09:00:00Z') }),
+          newRow({ start: at('2026-03-09T09:00:00Z') }),
+          newRow({ start: at('2026-03-02T09:20:00Z') }),
+          newRow({ start: at('2026-03-16T09:00:00Z') }),
+        ];
+        const result = await store.insertAppointments(rows, {
+          onConflict: 'skip',
+          seriesRecurrence: { frequency: 'weekly', interval: 1 },
+        });
+        if (result.kind !== 'inserted') throw new Error('expected an insert');
+        expect(result.inserted.map((item) => item.id)).toEqual([rows[0]?.appointment.id, rows[3]?.appointment.id]);
+        expect(result.skipped.map((item) => item.conflictingIds)).toEqual([[existing?.id], [rows[0]?.appointment.id]]);
+        expect(result.inserted[0]?.recurrence).toEqual({ frequency: 'weekly', interval: 1 });
+        expect(result.inserted[1]?.recurrence).toBeNull();
+      });
+
+      it('puts the series pattern and idempotency key on the first row actually inserted', async () => {
+        await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        const rows = [newRow({ start: at('2026-03-02T09:00:00Z') }), newRow({ start: at('2026-03-09T09:00:00Z') })];
+        const result = await store.insertAppointments(rows, {
+          onConflict: 'skip',
+          seriesRecurrence: { rrule: 'FREQ=WEEKLY' },
+          idempotency: { key: 'key-1', fingerprint: 'f1', createdAt: at('2026-03-01T08:00:00Z') },
+        });
+        if (result.kind !== 'inserted') throw new Error('expected an insert');
+        expect(result.inserted).toHaveLength(1);
+        const stored = await store.getAppointment(rows[1]?.appointment.id ?? '');
+        expect(stored?.recurrence).toEqual({ rrule: 'FREQ=WEEKLY' });
+        expect(stored?.idempotencyKey).toBe('key-1');
+      });
+
+      it('replays an idempotency key instead of inserting again', async () => {
+        const idempotency = { key: 'retry-me', fingerprint: 'abc', createdAt: at('2026-03-01T08:00:00Z') };
+        const first = newRow({ start: at('2026-03-02T09:00:00Z'), seriesId: 'series-1', occurrenceIndex: 0 });
+        const skippedRow = newRow({ start: at('2026-03-02T09:10:00Z'), seriesId: 'series-1', occurrenceIndex: 1 });
+        await store.insertAppointments([first, skippedRow], { onConflict: 'skip', idempotency });
+        const again = await store.insertAppointments([newRow({ start: at('2026-03-05T09:00:00Z') })], {
+          onConflict: 'fail',
+          idempotency,
+        });
+        expect(again).toEqual({
+          kind: 'replay',
+          record: {
+            key: 'retry-me',
+            fingerprint: 'abc',
+            appointmentId: first.appointment.id,
+            seriesId: 'series-1',
+            skipped: [{ start: at('2026-03-02T09:10:00Z'), conflictingIds: [first.appointment.id] }],
+          },
+        });
+        expect((await store.listAppointments({})).total).toBe(1);
+        expect(await store.getIdempotencyRecord('retry-me')).toEqual(again.kind === 'replay' ? again.record : null);
+        expect(await store.getIdempotencyRecord('never-used')).toBeNull();
+      });
+
+      it('never double-books under many concurrent inserts', async () => {
+        const attempts = Array.from({ length: 40 }, (_, i) =>
+          newRow({
+            start: new Date(Date.parse('2026-03-02T09:00:00Z') + (i % 8) * 10 * 60_000),
+            providerId: `provider-${i % 2}`,
+          }),
+        );
+        const outcomes = await Promise.allSettled(attempts.map((row) => insert([row])));
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(ConflictError);
+        }
+        const { items } = await store.listAppointments({});
+        for (const a of items) {
+          for (const b of items) {
+            if (a.id !== b.id && a.providerId === b.providerId) {
+              expect(a.end <= b.start || b.end <= a.start).toBe(true);
+            }
+          }
+        }
+        expect(items.length).toBe(outcomes.filter((outcome) => outcome.status === 'fulfilled').length);
+      });
+    });
+
+    describe('applyChanges', () => {
+      it('applies by compare-and-set, bumps the version and records the audit entry', async () => {
+        const [created] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        const id = created?.id ?? '';
+        const [updated] = await store.applyChanges([changeOf(id, 1, { notes: 'x' })]);
+        expect(updated).toMatchObject({
+          notes: 'x',
+          version: 2,
+          updatedBy: 'user-2',
+          updatedAt: at('2026-03-01T09:00:00Z'),
+        });
+        expect(await store.getAppointment(id)).toEqual(updated);
+        const trail = await store.auditTrail(id);
+        expect(trail.map((entry) => entry.action)).toEqual(['created', 'updated']);
+        expect(trail[1]?.changes).toEqual({ note: { before: null, after: 'x' } });
+      });
+
+      it('refuses a stale version with StaleVersionError and changes nothing', async () => {
+        const [created] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        const id = created?.id ?? '';
+        await store.applyChanges([changeOf(id, 1, { notes: 'first' })]);
+        const error = await rejectionOf(store.applyChanges([changeOf(id, 1, { notes: 'second' })]));
+        expect(error).toBeInstanceOf(StaleVersionError);
+        expect(error).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
+        expect((await store.getAppointment(id))?.notes).toBe('first');
+        expect(await store.auditTrail(id)).toHaveLength(2);
+      });
+
+      it('answers NotFoundError for an unknown id', async () => {
+        expect(await rejectionOf(store.applyChanges([changeOf(randomUUID(), 1, { notes: 'x' })]))).toBeInstanceOf(
+          NotFoundError,
+        );
+      });
+
+      it('refuses to move into another appointment and is all-or-nothing across changes', async () => {
+        const [a, b] = await insertedOf([
+          newRow({ start: at('2026-03-02T09:00:00Z') }),
+          newRow({ start: at('2026-03-02T10:00:00Z') }),
+        ]);
+        const error = await rejectionOf(
+          store.applyChanges([
+            changeOf(a?.id ?? '', 1, { notes: 'moved' }),
+            changeOf(b?.id ?? '', 1, { start: at('2026-03-02T09:15:00Z'), end: at('2026-03-02T09:45:00Z') }),
+          ]),
+        );
+        expect(error).toBeInstanceOf(ConflictError);
+        expect((error as ConflictError).conflictingIds).toEqual([a?.id]);
+        expect((await store.getAppointment(a?.id ?? ''))?.notes).toBeNull();
+        expect(await store.auditTrail(a?.id ?? '')).toHaveLength(1);
+      });
+
+      it('lets an appointment move over its own old time', async () => {
+        const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        const [moved] = await store.applyChanges([
+          changeOf(a?.id ?? '', 1, { start: at('2026-03-02T09:15:00Z'), end: at('2026-03-02T09:45:00Z') }),
+        ]);
+        expect(moved?.start).toEqual(at('2026-03-02T09:15:00Z'));
+      });
+
+      it('enforces the status workflow itself', async () => {
+        const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        const error = await rejectionOf(store.applyChanges([changeOf(a?.id ?? '', 1, { status: 'completed' })]));
+        expect(error).toBeInstanceOf(InvalidTransitionError);
+        expect(error).toMatchObject({ from: 'scheduled', to: 'completed' });
+        expect((await store.getAppointment(a?.id ?? ''))?.status).toBe('scheduled');
+      });
+
+      it('re-checks conflicts when the buffers grow', async () => {
+        const [a] = await insertedOf([
+          newRow({ start: at('2026-03-02T09:00:00Z') }),
+          newRow({ start: at('2026-03-02T09:30:00Z') }),
+        ]);
+        const error = await rejectionOf(store.applyChanges([changeOf(a?.id ?? '', 1, { bufferAfterMinutes: 5 })]));
+        expect(error).toBeInstanceOf(ConflictError);
+      });
+    });
+
+    describe('claimReminder', () => {
+      it('gives the claim to exactly one of many racing callers', async () => {
+        const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        const claims = await Promise.all(
+          Array.from({ length: 12 }, () => store.claimReminder(a?.id ?? '', 'sms', at('2026-03-01T10:00:00Z'), null)),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        const stored = await store.getAppointment(a?.id ?? '');
+        expect(stored?.reminders).toEqual({ email: null, sms: at('2026-03-01T10:00:00Z'), whatsapp: null });
+        expect(stored?.version).toBe(2);
+        expect((await store.auditTrail(a?.id ?? '')).map((entry) => entry.action)).toEqual([
+          'created',
+          'reminder_sent',
+        ]);
+        expect(await store.claimReminder(a?.id ?? '', 'email', at('2026-03-01T10:00:00Z'), 'worker')).toBe(true);
+      });
+
+      it('claims nothing for a cancelled or unknown appointment', async () => {
+        const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
+        await store.applyChanges([
+          changeOf(a?.id ?? '', 1, {
+            status: 'cancelled',
+            cancelledAt: at('2026-03-01T09:00:00Z'),
+            cancellationReason: 'x',
+            cancelledBy: 'u',
+          }),
+        ]);
+        expect(await store.claimReminder(a?.id ?? '', 'sms', at('2026-03-01T10:00:00Z'), null)).toBe(false);
+        expect(await store.claimReminder(randomUUID(), 'sms', at('2026-03-01T10:00:00Z'), null)).toBe(false);
+      });
+    });
+
+    describe('queries', () => {
+      async function seed() {
+        const rows = [
+          newRow({ start: at('2026-03-02T09:00:00Z'), providerId: 'p1', patientId: 'pat-1', type: 'follow_up' }),
+          newRow({ start: at('2026-03-02T10:00:00Z'), providerId: 'p1', patientId: 'pat-2', type: 'urgent' }),
+          newRow({ start: at('2026-03-03T09:00:00Z'), providerId: 'p2', patientId: 'pat-1', type: 'follow_up' }),
+          newRow({
+            start: at('2026-03-04T09:00:00Z'),
+            providerId: 'p1',
+            patientId: 'pat-1',
+            type: 'follow_up',
+            seriesId: 's1',
+          }),
+          newRow({
+            start: at('2026-03-05T09:00:00Z'),
+            providerId: 'p1',
+            patientId: 'pat-3',
+            type: 'acupuncture',
+            seriesId: 's1',
+          }),
+        ];
+        const inserted = await insertedOf(rows);
+        await store.applyChanges([
+          changeOf(inserted[1]?.id ?? '', 1, {
+            status: 'cancelled',
+            cancelledAt: at('2026-03-01T09:00:00Z'),
+            cancellationReason: 'x',
+            cancelledBy: 'u',
+          }),
+        ]);
+        return inserted.map((item) => item.id);
+      }
+
+      it('lists by filters, sorted by start, with paging and the total', async () => {
+        const ids = await seed();
+        expect((await store.listAppointments({ patientId: 'pat-1' })).items.map((item) => item.id)).toEqual([
+          ids[0],
+          ids[2],
+          ids[3],
+        ]);
+        expect((await store.listAppointments({ providerId: 'p1', statuses: ['scheduled'] })).total).toBe(3);
+        expect(
+          (await store.listAppointments({ statuses: ['cancelled', 'no_show'] })).items.map((item) => item.id),
+        ).toEqual([ids[1]]);
+        expect((await store.listAppointments({ type: 'acupuncture' })).items.map((item) => item.id)).toEqual([ids[4]]);
+        expect((await store.listAppointments({ seriesId: 's1' })).items.map((item) => item.id)).toEqual([
+          ids[3],
+          ids[4],
+        ]);
+        const window = await store.listAppointments({
+          from: at('2026-03-02T10:00:00Z'),
+          to: at('2026-03-04T09:00:00Z'),
+        });
+        expect(window.items.map((item) => item.id)).toEqual([ids[1], ids[2]]);
+        const page = await store.listAppointments({}, { limit: 2, offset: 1, order: 'desc' });
+        expect(page).toEqual({ items: expect.any(Array), total: 5 });
+        expect(page.items.map((item) => item.id)).toEqual([ids[3], ids[2]]);
+        expect((await store.listAppointments({}, { limit: 10, offset: 10, order: 'asc' })).items).toEqual([]);
+      });
+
+      it('finds occupying appointments that meet a range, excluding touching ones', async () => {
+        const ids = await seed();
+        const found = await store.findOccupying('p1', at('2026-03-02T09:30:00Z'), at('2026-03-04T09:00:00Z'));
+        expect(found.map((item) => item.id)).toEqual([]);
+        const meeting = await store.findOccupying('p1', at('2026-03-02T09:29:00Z'), at('2026-03-04T09:01:00Z'));
+        expect(meeting.map((item) => item.id)).toEqual([ids[0], ids[3]]);
+        expect(
+          (await store.findOccupying('p1', at('2026-03-02T00:00:00Z'), at('2026-03-06T00:00:00Z'), ids[0])).map(
+            (i) => i.id,
+          ),
+        ).toEqual([ids[3], ids[4]]);
+      });
+
+      it('aggregates statistics', async () => {
+        await seed();
+        const windows = {
+          now: at('2026-03-02T08:00:00Z'),
+          endOfToday: at('2026-03-03T00:00:00Z'),
+          endOfWeek: at('2026-03-09T08:00:00Z'),
+        };
+        expect(await store.statistics({}, windows)).toEqual({
+          total: 5,
+          byStatus: { scheduled: 4, cancelled: 1 },
+          byType: { follow_up: 3, urgent: 1, acupuncture: 1 },
+          upcomingToday: 1,
+          upcomingWeek: 4,
+        });
+        expect(await store.statistics({ providerId: 'p1', from: at('2026-03-03T00:00:00Z') }, windows)).toEqual({
+          total: 2,
+          byStatus: { scheduled: 2 },
+          byType: { follow_up: 1, acupuncture: 1 },
+          upcomingToday: 1,
+          upcomingWeek: 3,
+        });
+        expect(await store.statistics({ providerId: 'nobody' }, windows)).toEqual({
+          total: 0,
+          byStatus: {},
+          byType: {},
+          upcomingToday: 0,
+          upcomingWeek: 0,
+        });
+      });
+
+      it('lists due reminders: upcoming, in the window, unclaimed on that channel', async () => {
+        const ids = await seed();
+        const due = await store.dueReminders('email', at('2026-03-02T00:00:00Z'), at('2026-03-04T09:00:00Z'), 10);
+        expect(due.map((item) => item.id)).toEqual([ids[0], ids[2]]);
+        await store.claimReminder(ids[0] ?? '', 'email', at('2026-03-01T10:00:00Z'), null);
+        expect(
+          (await store.dueReminders('email', at('2026-03-02T00:00:00Z'), at('2026-03-04T09:00:00Z'), 10)).map(
+            (i) => i.id,
+          ),
+        ).toEqual([ids[2]]);
+        expect(
+          (await store.dueReminders('sms', at('2026-03-02T00:00:00Z'), at('2026-03-04T09:00:00Z'), 1)).map((i) => i.id),
+        ).toEqual([ids[0]]);
+      });
+
+      it('appends read entries to the audit trail, oldest first', async () => {
+        const [id] = await seed();
+        await store.appendAudit([
+          {
+            id: randomUUID(),
+            appointmentId: id ?? '',
+            action: 'viewed',
+            actorId: 'auditor',
+            at: at('2026-03-01T12:00:00Z'),
+            changes: {},
+          },
+        ]);
+        expect((await store.auditTrail(id ?? '')).map((entry) => [entry.action, entry.actorId])).toEqual([
+          ['created', 'user-1'],
+          ['viewed', 'auditor'],
+        ]);
+      });
+    });
+
+    describe('errors', () => {
+      it('never lets a driver error escape raw', async () => {
+        const row = newRow({ start: at('2026-03-02T09:00:00Z') });
+        await insertedOf([row]);
+        // The same id again breaks the primary key: a driver error the store must wrap.
+        const error = await rejectionOf(
+          insert([
+            {
+              ...row,
+              appointment: { ...row.appointment, start: at('2026-04-02T09:00:00Z'), end: at('2026-04-02T09:30:00Z') },
+            },
+          ]),
+        );
+        expect(error).toBeInstanceOf(SchedulingError);
+        expect((error as SchedulingError).code).toBe('INTERNAL_ERROR');
+        expect((error as SchedulingError).cause).toBeDefined();
+      });
+    });
+  });
+}
