@@ -36,7 +36,7 @@ import type { AppointmentChange, AppointmentPatch, AppointmentStore, NewAuditEnt
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** How often an operation that read its own version retries after losing a race. */
-const RACE_RETRIES = 3;
+const RACE_RETRIES = 5;
 
 /** Options of {@link createScheduler}. */
 export interface SchedulerOptions {
@@ -354,7 +354,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** Changes reason, notes, metadata or type (the type's buffers come with it). */
-    update(id: string, patch: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async update(id: string, patch: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       const request = parseInput(schemas.updateAppointment, patch);
       return change(id, actor, changeOptions, (current) => {
         const set: { -readonly [K in keyof AppointmentPatch]: AppointmentPatch[K] } = {};
@@ -380,7 +380,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** Moves a scheduled or confirmed appointment to a new future start (and duration); keeps its status. */
-    reschedule(id: string, input: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async reschedule(id: string, input: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       const request = parseInput(schemas.rescheduleAppointment, input);
       return change(id, actor, changeOptions, (current, at) => {
         if (!isChangeable(current.status)) {
@@ -404,7 +404,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** scheduled → confirmed. */
-    confirm(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async confirm(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       return change(
         id,
         actor,
@@ -414,7 +414,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** confirmed → in_progress (the patient has arrived). */
-    checkIn(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async checkIn(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       return change(
         id,
         actor,
@@ -424,7 +424,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** in_progress → completed. */
-    complete(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async complete(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       return change(
         id,
         actor,
@@ -434,7 +434,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** scheduled or confirmed → no_show, once the start has passed. */
-    markNoShow(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async markNoShow(id: string, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       return change(id, actor, changeOptions, (current, at) => {
         assertTransition(current.status, 'no_show');
         if (at.getTime() < current.start.getTime()) {
@@ -449,7 +449,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** scheduled or confirmed → cancelled, with a reason; the time becomes free. */
-    cancel(id: string, input: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async cancel(id: string, input: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       const request = parseInput(schemas.cancelAppointment, input);
       return change(id, actor, changeOptions, (current, at) => {
         assertTransition(current.status, 'cancelled');
@@ -664,7 +664,11 @@ export function createScheduler(options: SchedulerOptions) {
      * Scheduled or confirmed appointments starting within the next `withinMinutes` whose
      * reminder on `channel` has not been claimed. Send, then {@link claimReminder} first.
      */
-    dueReminders(query: { channel: ReminderChannel; withinMinutes: number; limit?: number }): Promise<Appointment[]> {
+    async dueReminders(query: {
+      channel: ReminderChannel;
+      withinMinutes: number;
+      limit?: number;
+    }): Promise<Appointment[]> {
       const channel = parseChannel(query?.channel);
       const within = query?.withinMinutes;
       if (typeof within !== 'number' || !Number.isInteger(within) || within < 1 || within > 60 * 24 * 31) {
@@ -682,7 +686,7 @@ export function createScheduler(options: SchedulerOptions) {
      * Claims the reminder of `channel` for sending: true for exactly one caller, however many
      * workers race; false if it was already claimed or the appointment is no longer upcoming.
      */
-    claimReminder(id: string, channel: ReminderChannel, actor?: Actor): Promise<boolean> {
+    async claimReminder(id: string, channel: ReminderChannel, actor?: Actor): Promise<boolean> {
       const parsed = parseChannel(channel);
       if (actor !== undefined) assertActor(actor);
       return store.claimReminder(id, parsed, now(), actor?.id ?? null);
