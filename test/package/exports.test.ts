@@ -53,3 +53,36 @@ describe('the built package', () => {
     );
   });
 });
+
+describe('appointment-kit/sqlite', () => {
+  const snippet = (load: string) => `${load}
+(async () => {
+  const store = createSqliteStore({ filename: ':memory:' });
+  await store.migrate();
+  const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+  const booking = { patientId: '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d', providerId: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', type: 'urgent', start: '2026-03-02T09:00:00Z' };
+  await scheduler.book(booking, { id: 'u' });
+  const error = await scheduler.book(booking, { id: 'u' }).catch((e) => e);
+  console.log(JSON.stringify({ sameClass: error instanceof ConflictError, code: error.code }));
+  await store.close();
+})();`;
+
+  it('works from ESM and CommonJS, sharing the core’s error classes', () => {
+    const esm = runNode([
+      '--input-type=module',
+      '-e',
+      snippet(
+        `import { createScheduler, ConflictError } from 'appointment-kit'; import { createSqliteStore } from 'appointment-kit/sqlite';`,
+      ),
+    ]);
+    const cjs = runNode([
+      '--input-type=commonjs',
+      '-e',
+      snippet(
+        `const { createScheduler, ConflictError } = require('appointment-kit'); const { createSqliteStore } = require('appointment-kit/sqlite');`,
+      ),
+    ]);
+    expect(JSON.parse(esm)).toEqual({ sameClass: true, code: 'CONFLICT' });
+    expect(JSON.parse(cjs)).toEqual({ sameClass: true, code: 'CONFLICT' });
+  });
+});

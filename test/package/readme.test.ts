@@ -29,12 +29,28 @@ function promisedOutputs(snippet: string): string[] {
     .map((line) => (line.split('// ')[1] ?? '').split(' ')[0] ?? '');
 }
 
+function runSnippet(heading: string): { snippet: string; output: string } {
+  const snippet = snippetUnder(heading);
+  const file = join(scratch, `${heading.replace(/\W+/g, '-')}.mjs`);
+  writeFileSync(file, snippet);
+  return { snippet, output: execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8' }) };
+}
+
 describe('README', () => {
-  it('runs the quick start verbatim and prints what its comments promise', () => {
-    const snippet = snippetUnder('Quick start');
-    const file = join(scratch, 'quick-start.mjs');
-    writeFileSync(file, snippet);
-    const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+  it('runs the quick start verbatim (store, migrate, book, list, availability, cancel) as its comments say', () => {
+    const { snippet, output } = runSnippet('Quick start');
+    expect(output.trim().split('\n')).toEqual([
+      expect.stringMatching(/^scheduled APT-\d{4}-\d{4,}$/),
+      'CONFLICT true',
+      '1',
+      'false',
+      'cancelled 2',
+    ]);
+    for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
+  });
+
+  it('runs the pure-core example verbatim and prints what its comments promise', () => {
+    const { snippet, output } = runSnippet('The pure core');
     for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
     expect(output).toContain("'2026-03-09T13:00:00.000Z'");
     expect(output).toContain("'2026-03-30T07:00:00.000Z'");
