@@ -24,6 +24,16 @@ export default defineConfig({
         },
       },
       {
+        extends: true as const,
+        test: {
+          name: 'postgres',
+          include: ['test/postgres/**/*.test.ts'],
+          globalSetup: ['test/postgres/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Tests that run the built package in separate Node processes (exports, README,
         // multi-process concurrency, crash safety): dist/ is built once first.
         extends: true as const,

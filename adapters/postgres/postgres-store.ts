@@ -1,0 +1,611 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { Appointment, AuditEntry, ReminderChannel } from '../../src/appointment.js';
+import {
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  SchedulingError,
+  StaleVersionError,
+} from '../../src/errors.js';
+import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
+import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
+import type {
+  AppointmentChange,
+  AppointmentFilter,
+  AppointmentStore,
+  IdempotencyRecord,
+  InsertOptions,
+  InsertResult,
+  NewAppointmentRow,
+  NewAuditEntry,
+  PageRequest,
+  StatisticsFilter,
+  StoreStatistics,
+  UpcomingWindows,
+} from '../../src/store.js';
+import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
+import { foldStatistics } from '../shared/statistics.js';
+import { createPostgresMigrator } from './migrations.js';
+import { checkSchemaName, POSTGRES_CODEC, type PostgresSchema, SQLSTATE } from './schema.js';
+
+/** Where the store connects: a host's existing `pg.Pool` (never ended by the store), or a URL. */
+export type PostgresConnection = { readonly pool: PostgresPool } | { readonly connectionString: string };
+
+/** Options of {@link createPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Schema holding every table, sequence and function; default `appointment_kit`. */
+  readonly schema?: string;
+  /** How often a transaction that failed with a serialization failure or deadlock is retried; default 3. */
+  readonly maxRetries?: number;
+}
+
+/** The PostgreSQL {@link AppointmentStore}. */
+export interface PostgresStore extends AppointmentStore {
+  readonly dialect: 'postgres';
+  /** The schema this store uses. */
+  readonly schema: string;
+}
+
+type Db = Kysely<PostgresSchema>;
+type Trx = Transaction<PostgresSchema>;
+type Executor = Db | Trx;
+
+/**
+ * Creates a PostgreSQL store on node-postgres (an optional peer dependency). The database
+ * refuses double bookings itself with a `btree_gist` exclusion constraint over each provider's
+ * occupied ranges; a per-provider advisory lock makes contending bookings queue instead of
+ * deadlocking inside that check. A single booking is one statement (one round trip).
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createPostgresStore } from 'appointment-kit/postgres';
+ * const store = createPostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ * await store.migrate();
+ * ```
+ */
+export function createPostgresStore(connection: PostgresConnection, options: PostgresStoreOptions = {}): PostgresStore {
+  const schema = checkSchemaName(options.schema ?? 'appointment_kit');
+  const pool: PostgresPool | (() => Promise<PostgresPool>) =
+    'pool' in connection
+      ? // The host's pool stays the host's: closing the store must not end it.
+        { connect: () => connection.pool.connect(), end: async () => undefined }
+      : async () => {
+          const { default: pg } = await import('pg');
+          const created = new pg.Pool({ connectionString: connection.connectionString });
+          // An idle connection dropped by the server must not crash the host process.
+          created.on('error', () => undefined);
+          return created;
+        };
+  return new PostgresAppointmentStore(
+    new Kysely<PostgresSchema>({ dialect: new PostgresDialect({ pool }) }),
+    schema,
+    options.maxRetries ?? 3,
+  );
+}
+
+class PostgresAppointmentStore implements PostgresStore {
+  readonly dialect = 'postgres' as const;
+  readonly schema: string;
+  /** Queries on the store's schema. */
+  readonly #db: Db;
+  /** The connection itself, for raw SQL that names its schema explicitly. */
+  readonly #rootDb: Db;
+  readonly #maxRetries: number;
+
+  constructor(db: Db, schema: string, maxRetries: number) {
+    this.#db = db.withSchema(schema);
+    this.#rootDb = db;
+    this.schema = schema;
+    this.#maxRetries = maxRetries;
+  }
+
+  async migrate(): Promise<void> {
+    // Two processes migrating one schema at once can race on kysely's bookkeeping tables; the
+    // retry finds the schema complete and does nothing.
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { error } = await createPostgresMigrator(this.#rootDb as Kysely<unknown>, this.schema).migrateToLatest();
+      if (error === undefined) return;
+      lastError = error;
+    }
+    throw new SchedulingError('Could not migrate the PostgreSQL schema', 'INTERNAL_ERROR', 500, { cause: lastError });
+  }
+
+  async close(): Promise<void> {
+    await this.#rootDb.destroy();
+  }
+
+  async insertAppointments(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
+    const [only] = rows;
+    if (
+      rows.length === 1 &&
+      only !== undefined &&
+      options.onConflict === 'fail' &&
+      isOccupyingStatus(only.appointment.status)
+    ) {
+      return this.#insertOne(only, options);
+    }
+    return this.#insertMany(rows, options);
+  }
+
+  /**
+   * One booking in one statement: take the provider's lock, insert the appointment with its
+   * confirmation number, its audit row and its idempotency record. The exclusion constraint is
+   * the check; when it fires, the blocking ids are looked up afterwards.
+   */
+  async #insertOne(row: NewAppointmentRow, options: InsertOptions): Promise<InsertResult> {
+    const stored = { ...row.appointment, ...firstRowExtras(row.appointment, options) };
+    const columns = encodeAppointmentFields(stored, POSTGRES_CODEC);
+    const names = Object.keys(columns);
+    const table = this.#table('appointments');
+    const idempotency = options.idempotency;
+    const query = sql<{ confirmation_code: string }>`
+      WITH locked AS (SELECT pg_advisory_xact_lock(${this.#lockKey(stored.providerId)}) AS held),
+      inserted AS (
+        INSERT INTO ${table} (${sql.join(names.map((name) => sql.id(name)))}, confirmation_code)
+        VALUES (${sql.join(names.map((name) => sql`${columns[name]}`))}, (SELECT ${this.#confirmationCode(stored.createdAt)} FROM locked))
+        RETURNING id, confirmation_code
+      ),
+      audited AS (${this.#auditInsert([row.audit], sql`inserted`)})
+      ${
+        idempotency === undefined
+          ? sql``
+          : sql`, keyed AS (
+        INSERT INTO ${this.#table('appointment_idempotency_keys')} (key, fingerprint, appointment_id, series_id, skipped, created_at)
+        SELECT ${idempotency.key}::text, ${idempotency.fingerprint}::text, id, ${stored.seriesId}::text, '[]'::jsonb, ${idempotency.createdAt}::timestamptz
+        FROM inserted
+      )`
+      }
+      SELECT confirmation_code FROM inserted`;
+    try {
+      const result = await this.#retrying(() => query.execute(this.#rootDb));
+      const confirmationCode = result.rows[0]?.confirmation_code as string;
+      return { kind: 'inserted', inserted: [{ ...stored, confirmationCode }], skipped: [] };
+    } catch (error) {
+      if (sqlState(error) === SQLSTATE.exclusionViolation) {
+        const range = occupiedRange(stored);
+        throw new ConflictError(await this.#conflictingIds(this.#db, stored.providerId, range.start, range.end), {
+          cause: error,
+        });
+      }
+      if (idempotency !== undefined && sqlState(error) === SQLSTATE.uniqueViolation) {
+        const record = await this.getIdempotencyRecord(idempotency.key);
+        if (record !== null) return { kind: 'replay', record };
+      }
+      throw toSchedulingError(error);
+    }
+  }
+
+  /**
+   * Several rows (a series) in one transaction: lock each provider, find every clash with one
+   * query, decide in memory which rows go in, then insert them and their audit rows in bulk.
+   */
+  async #insertMany(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
+    try {
+      return await this.#transaction(async (trx) => {
+        if (options.idempotency !== undefined) {
+          const existing = await readIdempotencyRecord(trx, options.idempotency.key);
+          if (existing !== null) return { kind: 'replay', record: existing };
+        }
+        await this.#lockProviders(
+          trx,
+          rows.map((row) => row.appointment.providerId),
+        );
+        const clashes = await this.#existingClashes(
+          trx,
+          rows.map((row) => row.appointment),
+        );
+        const accepted: Array<NewAppointmentRow['appointment']> = [];
+        const acceptedAudits: NewAuditEntry[] = [];
+        const skipped: Array<{ appointment: NewAppointmentRow['appointment']; conflictingIds: string[] }> = [];
+        rows.forEach(({ appointment, audit }, index) => {
+          const range = occupiedRange(appointment);
+          const conflictingIds = isOccupyingStatus(appointment.status)
+            ? [
+                ...(clashes.get(index) ?? []),
+                ...accepted
+                  .filter((other) => other.providerId === appointment.providerId && isOccupyingStatus(other.status))
+                  .filter((other) => rangesOverlap(range, occupiedRange(other)))
+                  .map((other) => other.id),
+              ]
+            : [];
+          if (conflictingIds.length === 0) {
+            accepted.push(
+              accepted.length === 0 ? { ...appointment, ...firstRowExtras(appointment, options) } : appointment,
+            );
+            acceptedAudits.push(audit);
+          } else if (options.onConflict === 'fail') {
+            throw new ConflictError(conflictingIds);
+          } else {
+            skipped.push({ appointment, conflictingIds });
+          }
+        });
+        if (accepted.length === 0) return { kind: 'inserted', inserted: [], skipped };
+        const inserted = await this.#bulkInsert(trx, accepted);
+        await sql`${this.#auditInsert(acceptedAudits)}`.execute(trx);
+        const first = inserted[0] as Appointment;
+        if (options.idempotency !== undefined) {
+          await trx
+            .insertInto('appointment_idempotency_keys')
+            .values({
+              key: options.idempotency.key,
+              fingerprint: options.idempotency.fingerprint,
+              appointment_id: first.id,
+              series_id: first.seriesId,
+              skipped: JSON.stringify(
+                skipped.map((item) => ({ start: item.appointment.start, conflictingIds: item.conflictingIds })),
+              ),
+              created_at: options.idempotency.createdAt,
+            })
+            .execute();
+        }
+        return { kind: 'inserted', inserted, skipped };
+      });
+    } catch (error) {
+      if (options.idempotency !== undefined && sqlState(error) === SQLSTATE.uniqueViolation) {
+        const record = await this.getIdempotencyRecord(options.idempotency.key);
+        if (record !== null) return { kind: 'replay', record };
+      }
+      throw toSchedulingError(error);
+    }
+  }
+
+  async #bulkInsert(trx: Trx, appointments: ReadonlyArray<NewAppointmentRow['appointment']>): Promise<Appointment[]> {
+    const encoded = appointments.map((appointment) => encodeAppointmentFields(appointment, POSTGRES_CODEC));
+    const names = Object.keys(encoded[0] ?? {});
+    const result = await sql<{ id: string; confirmation_code: string }>`
+      INSERT INTO ${this.#table('appointments')} (${sql.join(names.map((name) => sql.id(name)))}, confirmation_code)
+      VALUES ${sql.join(
+        encoded.map(
+          (columns, index) =>
+            sql`(${sql.join(names.map((name) => sql`${columns[name]}`))}, ${this.#confirmationCode((appointments[index] as Appointment).createdAt)})`,
+        ),
+      )}
+      RETURNING id, confirmation_code`.execute(trx);
+    const codes = new Map(result.rows.map((row) => [row.id, row.confirmation_code]));
+    return appointments.map((appointment) => ({
+      ...appointment,
+      confirmationCode: codes.get(appointment.id) as string,
+    }));
+  }
+
+  /** For each row index, the ids of stored occupying appointments its occupied range meets: one query. */
+  async #existingClashes(
+    trx: Trx,
+    appointments: ReadonlyArray<NewAppointmentRow['appointment']>,
+  ): Promise<Map<number, string[]>> {
+    const candidates = appointments
+      .map((appointment, index) => ({ appointment, index }))
+      .filter(({ appointment }) => isOccupyingStatus(appointment.status));
+    const clashes = new Map<number, string[]>();
+    if (candidates.length === 0) return clashes;
+    const ranges = candidates.map(({ appointment }) => occupiedRange(appointment));
+    const result = await sql<{ index: number; id: string }>`
+      SELECT wanted.index, existing.id
+      FROM unnest(
+        ${candidates.map(({ index }) => index)}::int[],
+        ${candidates.map(({ appointment }) => appointment.providerId)}::text[],
+        ${ranges.map((range) => range.start.toISOString())}::timestamptz[],
+        ${ranges.map((range) => range.end.toISOString())}::timestamptz[]
+      ) AS wanted(index, provider_id, occupied_start, occupied_end)
+      JOIN ${this.#table('appointments')} AS existing
+        ON existing.provider_id = wanted.provider_id
+       AND existing.status NOT IN (${sql.join(NON_OCCUPYING_STATUSES)})
+       AND tstzrange(existing.occupied_start, existing.occupied_end, '[)') && tstzrange(wanted.occupied_start, wanted.occupied_end, '[)')
+      ORDER BY wanted.index, existing.start, existing.id`.execute(trx);
+    for (const { index, id } of result.rows) clashes.set(index, [...(clashes.get(index) ?? []), id]);
+    return clashes;
+  }
+
+  async applyChanges(changes: readonly AppointmentChange[]): Promise<Appointment[]> {
+    // The change being written when the database refused, to name the refusal precisely.
+    let failing: { change: AppointmentChange; before: Appointment; next: Appointment } | undefined;
+    try {
+      return await this.#transaction(async (trx) => {
+        failing = undefined;
+        const ids = changes.map((change) => change.id);
+        const rows = await trx.selectFrom('appointments').selectAll().where('id', 'in', ids).forUpdate().execute();
+        const current = new Map(rows.map((row) => [row.id, decodeAppointment(row, POSTGRES_CODEC)]));
+        // Only a change that claims time takes its provider's lock; cancelling frees time.
+        const claimingTime = changes.filter((change) => {
+          const before = current.get(change.id);
+          return (
+            before !== undefined && isOccupyingStatus(change.set.status ?? before.status) && occupancyTouched(change)
+          );
+        });
+        await this.#lockProviders(
+          trx,
+          claimingTime.map((change) => (current.get(change.id) as Appointment).providerId),
+        );
+        const updated: Appointment[] = [];
+        for (const change of changes) {
+          const before = current.get(change.id);
+          if (before === undefined) throw new NotFoundError('Appointment', change.id);
+          if (before.version !== change.expectedVersion)
+            throw new StaleVersionError(change.expectedVersion, before.version);
+          const stamp = {
+            version: before.version + 1,
+            updatedAt: change.audit.at,
+            updatedBy: change.audit.actorId ?? 'system',
+          };
+          const next: Appointment = { ...before, ...change.set, ...stamp };
+          failing = { change, before, next };
+          await trx
+            .updateTable('appointments')
+            .set(encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC))
+            .where('id', '=', change.id)
+            .where('version', '=', change.expectedVersion)
+            .execute();
+          current.set(change.id, next);
+          updated.push(next);
+        }
+        failing = undefined;
+        await sql`${this.#auditInsert(changes.map((change) => change.audit))}`.execute(trx);
+        return updated;
+      });
+    } catch (error) {
+      const state = sqlState(error);
+      if (failing !== undefined && state === SQLSTATE.invalidTransition) {
+        throw new InvalidTransitionError(failing.before.status, failing.next.status, undefined, { cause: error });
+      }
+      if (failing !== undefined && state === SQLSTATE.exclusionViolation) {
+        const range = occupiedRange(failing.next);
+        const ids = await this.#conflictingIds(
+          this.#db,
+          failing.next.providerId,
+          range.start,
+          range.end,
+          failing.next.id,
+        );
+        throw new ConflictError(ids, { cause: error });
+      }
+      throw toSchedulingError(error);
+    }
+  }
+
+  async claimReminder(id: string, channel: ReminderChannel, at: Date, actorId: string | null): Promise<boolean> {
+    const column = REMINDER_COLUMNS[channel];
+    const audit: NewAuditEntry = {
+      id: randomUUID(),
+      appointmentId: id,
+      action: 'reminder_sent',
+      actorId,
+      at,
+      changes: { [`reminders.${channel}`]: { before: null, after: at } },
+    };
+    // One statement: the conditional update takes the row lock, so a racing claimer re-checks
+    // the column after the winner commits and updates nothing.
+    const query = sql<{ appointment_id: string }>`
+      WITH claimed AS (
+        UPDATE ${this.#table('appointments')}
+           SET ${sql.id(column)} = ${at}::timestamptz, version = version + 1,
+               updated_at = ${at}::timestamptz, updated_by = ${actorId ?? 'system'}::text
+         WHERE id = ${id}::text AND ${sql.id(column)} IS NULL AND status IN (${sql.join(UPCOMING_STATUSES)})
+        RETURNING id
+      )
+      ${this.#auditInsert([audit], sql`claimed`)}
+      RETURNING appointment_id`;
+    try {
+      const result = await this.#retrying(() => query.execute(this.#rootDb));
+      return result.rows.length === 1;
+    } catch (error) {
+      throw toSchedulingError(error);
+    }
+  }
+
+  async appendAudit(entries: readonly NewAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#run(() => sql`${this.#auditInsert(entries)}`.execute(this.#rootDb));
+  }
+
+  getAppointment(id: string): Promise<Appointment | null> {
+    return this.#run(async () => {
+      const row = await this.#db.selectFrom('appointments').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? null : decodeAppointment(row, POSTGRES_CODEC);
+    });
+  }
+
+  getIdempotencyRecord(key: string): Promise<IdempotencyRecord | null> {
+    return this.#run(() => readIdempotencyRecord(this.#db, key));
+  }
+
+  listAppointments(filter: AppointmentFilter, page?: PageRequest): Promise<{ items: Appointment[]; total: number }> {
+    return this.#run(async () => {
+      let query = this.#db.selectFrom('appointments');
+      if (filter.patientId !== undefined) query = query.where('patient_id', '=', filter.patientId);
+      if (filter.providerId !== undefined) query = query.where('provider_id', '=', filter.providerId);
+      if (filter.statuses !== undefined) query = query.where('status', 'in', filter.statuses);
+      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      if (filter.seriesId !== undefined) query = query.where('series_id', '=', filter.seriesId);
+      if (filter.from !== undefined) query = query.where('start', '>=', filter.from);
+      if (filter.to !== undefined) query = query.where('start', '<', filter.to);
+      const order = page?.order ?? 'asc';
+      let rows = query.selectAll().orderBy('start', order).orderBy('id', order);
+      if (page !== undefined) rows = rows.limit(page.limit).offset(page.offset);
+      const items = (await rows.execute()).map((row) => decodeAppointment(row, POSTGRES_CODEC));
+      const total =
+        page === undefined
+          ? items.length
+          : Number((await query.select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()).count);
+      return { items, total };
+    });
+  }
+
+  findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]> {
+    return this.#run(async () => {
+      const rows = await this.#occupying(this.#db, providerId, from, to, excludeId).selectAll().execute();
+      return rows.map((row) => decodeAppointment(row, POSTGRES_CODEC));
+    });
+  }
+
+  statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics> {
+    return this.#run(async () => {
+      let scoped = this.#db.selectFrom('appointments');
+      if (filter.providerId !== undefined) scoped = scoped.where('provider_id', '=', filter.providerId);
+      let inRange = scoped;
+      if (filter.from !== undefined) inRange = inRange.where('start', '>=', filter.from);
+      if (filter.to !== undefined) inRange = inRange.where('start', '<', filter.to);
+      const groups = await inRange
+        .select(['status', 'type', (eb) => eb.fn.countAll<string>().as('count')])
+        .groupBy(['status', 'type'])
+        .execute();
+      const upcoming = await scoped
+        .where('status', 'in', UPCOMING_STATUSES)
+        .where('start', '>=', windows.now)
+        .select([
+          sql<string>`count(*) FILTER (WHERE start < ${windows.endOfToday})`.as('today'),
+          sql<string>`count(*) FILTER (WHERE start < ${windows.endOfWeek})`.as('week'),
+        ])
+        .executeTakeFirstOrThrow();
+      return foldStatistics(groups as Parameters<typeof foldStatistics>[0], upcoming);
+    });
+  }
+
+  dueReminders(channel: ReminderChannel, from: Date, to: Date, limit: number): Promise<Appointment[]> {
+    return this.#run(async () => {
+      const rows = await this.#db
+        .selectFrom('appointments')
+        .selectAll()
+        .where('status', 'in', UPCOMING_STATUSES)
+        .where('start', '>=', from)
+        .where('start', '<', to)
+        .where(REMINDER_COLUMNS[channel], 'is', null)
+        .orderBy('start')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => decodeAppointment(row, POSTGRES_CODEC));
+    });
+  }
+
+  auditTrail(appointmentId: string): Promise<AuditEntry[]> {
+    return this.#run(async () => {
+      const rows = await this.#db
+        .selectFrom('appointment_audit_log')
+        .selectAll()
+        .where('appointment_id', '=', appointmentId)
+        .orderBy('at')
+        .orderBy(sql`seq`)
+        .execute();
+      return rows.map((row) => decodeAuditEntry(row, POSTGRES_CODEC));
+    });
+  }
+
+  #table(name: keyof PostgresSchema | 'appointment_confirmation_seq'): RawBuilder<unknown> {
+    return sql.id(this.schema, name);
+  }
+
+  /** A per-provider lock key, distinct per schema; collisions only cost a little queueing. */
+  #lockKey(providerId: string): RawBuilder<unknown> {
+    return sql`hashtextextended(${`${this.schema}:${providerId}`}::text, 0)`;
+  }
+
+  async #lockProviders(trx: Trx, providerIds: readonly string[]): Promise<void> {
+    // Always in the same order, so two transactions locking several providers cannot deadlock.
+    for (const providerId of [...new Set(providerIds)].sort()) {
+      await sql`SELECT pg_advisory_xact_lock(${this.#lockKey(providerId)})`.execute(trx);
+    }
+  }
+
+  #confirmationCode(bookedAt: Date): RawBuilder<unknown> {
+    const sequence = `${this.schema}.appointment_confirmation_seq`;
+    return sql`'APT-' || ${String(bookedAt.getUTCFullYear())}::text || '-' || lpad(nextval(${sequence}::regclass)::text, 4, '0')`;
+  }
+
+  /** `INSERT INTO audit ...` of entries; with `from`, each entry is inserted once per row of that CTE. */
+  #auditInsert(entries: readonly NewAuditEntry[], from?: RawBuilder<unknown>): RawBuilder<unknown> {
+    const table = this.#table('appointment_audit_log');
+    const values = (entry: NewAuditEntry) =>
+      sql`${entry.id}::text, ${entry.appointmentId}::text, ${entry.action}::text, ${entry.actorId}::text, ${entry.at}::timestamptz, ${JSON.stringify(entry.changes)}::jsonb`;
+    if (from !== undefined) {
+      const [entry] = entries as [NewAuditEntry];
+      return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, changes) SELECT ${values(entry)} FROM ${from}`;
+    }
+    return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, changes) VALUES ${sql.join(
+      entries.map((entry) => sql`(${values(entry)})`),
+    )}`;
+  }
+
+  #occupying(db: Executor, providerId: string, from: Date, to: Date, excludeId?: string) {
+    let query = db
+      .selectFrom('appointments')
+      .where('provider_id', '=', providerId)
+      .where('status', 'not in', NON_OCCUPYING_STATUSES)
+      .where(
+        sql<boolean>`tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')`,
+      );
+    if (excludeId !== undefined) query = query.where('id', '!=', excludeId);
+    return query.orderBy('start').orderBy('id');
+  }
+
+  async #conflictingIds(db: Executor, providerId: string, from: Date, to: Date, excludeId?: string): Promise<string[]> {
+    const rows = await this.#occupying(db, providerId, from, to, excludeId).select('id').execute();
+    return rows.map((row) => row.id);
+  }
+
+  async #transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.#retrying(() => this.#db.transaction().execute(work));
+  }
+
+  /** Retries a whole statement or transaction after a serialization failure or deadlock, a bounded number of times. */
+  async #retrying<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        const state = sqlState(error);
+        const transient = state === SQLSTATE.serializationFailure || state === SQLSTATE.deadlockDetected;
+        if (!transient || attempt >= this.#maxRetries) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt * (1 + Math.random())));
+      }
+    }
+  }
+
+  async #run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toSchedulingError(error);
+    }
+  }
+}
+
+/** True if a change moves, resizes, re-buffers or re-activates an appointment. */
+function occupancyTouched(change: AppointmentChange): boolean {
+  return ['status', 'start', 'end', 'bufferBeforeMinutes', 'bufferAfterMinutes'].some((field) => field in change.set);
+}
+
+/** Fields only the first inserted row of a call carries: the series pattern and the idempotency key. */
+function firstRowExtras(appointment: NewAppointmentRow['appointment'], options: InsertOptions) {
+  return {
+    recurrence: options.seriesRecurrence ?? appointment.recurrence,
+    idempotencyKey: options.idempotency?.key ?? appointment.idempotencyKey,
+  };
+}
+
+async function readIdempotencyRecord(db: Executor, key: string): Promise<IdempotencyRecord | null> {
+  const row = await db.selectFrom('appointment_idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
+  if (row === undefined) return null;
+  const skipped = POSTGRES_CODEC.decodeJson(row.skipped) as Array<{ start: string; conflictingIds: string[] }>;
+  return {
+    key: row.key,
+    fingerprint: row.fingerprint,
+    appointmentId: row.appointment_id,
+    seriesId: row.series_id,
+    skipped: skipped.map((item) => ({ start: new Date(item.start), conflictingIds: item.conflictingIds })),
+  };
+}
+
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function toSchedulingError(error: unknown): SchedulingError {
+  if (error instanceof SchedulingError) return error;
+  // A writer outside the library raced us past our checks; the constraint still refused it.
+  if (sqlState(error) === SQLSTATE.exclusionViolation) return new ConflictError([], { cause: error });
+  return new SchedulingError('The appointment store failed', 'INTERNAL_ERROR', 500, { cause: error });
+}

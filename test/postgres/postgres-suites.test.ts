@@ -1,0 +1,8 @@
+import { runSchedulerBehaviour } from '../scheduler-behaviour.js';
+import { runStoreConformance } from '../store-conformance.js';
+import { postgresStores } from './schemas.js';
+
+const stores = postgresStores();
+
+runStoreConformance('PostgreSQL', async () => stores.create());
+runSchedulerBehaviour('PostgreSQL', async () => stores.create());
