@@ -40,7 +40,7 @@ export default defineConfig({
         test: {
           name: 'built package',
           include: ['test/package/**/*.test.ts', 'test/stress/**/*.test.ts'],
-          globalSetup: ['test/package/build-once.ts'],
+          globalSetup: ['test/package/build-once.ts', 'test/postgres/global-setup.ts'],
           testTimeout: 60_000,
         },
       },

@@ -70,13 +70,13 @@ export function createPostgresStore(connection: PostgresConnection, options: Pos
   const pool: PostgresPool | (() => Promise<PostgresPool>) =
     'pool' in connection
       ? // The host's pool stays the host's: closing the store must not end it.
-        { connect: () => connection.pool.connect(), end: async () => undefined }
+        { connect: () => connection.pool.connect().then(quietClient), end: async () => undefined }
       : async () => {
           const { default: pg } = await import('pg');
           const created = new pg.Pool({ connectionString: connection.connectionString });
           // An idle connection dropped by the server must not crash the host process.
           created.on('error', () => undefined);
-          return created;
+          return { connect: () => created.connect().then(quietClient), end: () => created.end() };
         };
   return new PostgresAppointmentStore(
     new Kysely<PostgresSchema>({ dialect: new PostgresDialect({ pool }) }),
@@ -570,6 +570,20 @@ class PostgresAppointmentStore implements PostgresStore {
       throw toSchedulingError(error);
     }
   }
+}
+
+/**
+ * A connection the server drops while we hold it (a restart, `pg_terminate_backend`) makes
+ * node-postgres emit `error` on the client besides failing the query; with no listener that
+ * would crash the process. The failed query already carries the error to the caller.
+ */
+function quietClient<T>(client: T): T {
+  const events = client as {
+    on?: (event: string, listener: () => void) => void;
+    listenerCount?: (event: string) => number;
+  };
+  if (typeof events.on === 'function' && events.listenerCount?.('error') === 0) events.on('error', () => undefined);
+  return client;
 }
 
 /** True if a change moves, resizes, re-buffers or re-activates an appointment. */

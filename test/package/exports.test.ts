@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -81,6 +81,36 @@ describe('appointment-kit/sqlite', () => {
       snippet(
         `const { createScheduler, ConflictError } = require('appointment-kit'); const { createSqliteStore } = require('appointment-kit/sqlite');`,
       ),
+    ]);
+    expect(JSON.parse(esm)).toEqual({ sameClass: true, code: 'CONFLICT' });
+    expect(JSON.parse(cjs)).toEqual({ sameClass: true, code: 'CONFLICT' });
+  });
+});
+
+describe('appointment-kit/postgres', () => {
+  it('works from ESM and CommonJS against the test server, sharing the core’s error classes', () => {
+    const url = inject('databaseUrl');
+    const body = (schema: string) => `
+(async () => {
+  const store = createPostgresStore({ connectionString: ${JSON.stringify(url)} }, { schema: '${schema}' });
+  await store.migrate();
+  const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+  const booking = { patientId: '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d', providerId: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', type: 'urgent', start: '2026-03-02T09:00:00Z' };
+  await scheduler.book(booking, { id: 'u' });
+  const error = await scheduler.book(booking, { id: 'u' }).catch((e) => e);
+  console.log(JSON.stringify({ sameClass: error instanceof ConflictError, code: error.code }));
+  await store.close();
+})();`;
+    const suffix = Math.random().toString(36).slice(2, 10);
+    const esm = runNode([
+      '--input-type=module',
+      '-e',
+      `import { createScheduler, ConflictError } from 'appointment-kit'; import { createPostgresStore } from 'appointment-kit/postgres';${body(`esm_${suffix}`)}`,
+    ]);
+    const cjs = runNode([
+      '--input-type=commonjs',
+      '-e',
+      `const { createScheduler, ConflictError } = require('appointment-kit'); const { createPostgresStore } = require('appointment-kit/postgres');${body(`cjs_${suffix}`)}`,
     ]);
     expect(JSON.parse(esm)).toEqual({ sameClass: true, code: 'CONFLICT' });
     expect(JSON.parse(cjs)).toEqual({ sameClass: true, code: 'CONFLICT' });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -11,6 +11,10 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const scratch = mkdtempSync(join(tmpdir(), 'appointment-kit-readme-'));
 mkdirSync(join(scratch, 'node_modules'));
 symlinkSync(root, join(scratch, 'node_modules', 'appointment-kit'), 'dir');
+// …with the drivers the README tells users to install beside it.
+for (const driver of ['pg', 'better-sqlite3']) {
+  symlinkSync(join(root, 'node_modules', driver), join(scratch, 'node_modules', driver), 'dir');
+}
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The first ```ts block under a heading, verbatim. */
@@ -29,11 +33,16 @@ function promisedOutputs(snippet: string): string[] {
     .map((line) => (line.split('// ')[1] ?? '').split(' ')[0] ?? '');
 }
 
-function runSnippet(heading: string): { snippet: string; output: string } {
+function runSnippet(heading: string, env: Record<string, string> = {}): { snippet: string; output: string } {
   const snippet = snippetUnder(heading);
   const file = join(scratch, `${heading.replace(/\W+/g, '-')}.mjs`);
   writeFileSync(file, snippet);
-  return { snippet, output: execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8' }) };
+  const output = execFileSync(process.execPath, [file], {
+    cwd: scratch,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { snippet, output };
 }
 
 describe('README', () => {
@@ -46,6 +55,12 @@ describe('README', () => {
       'false',
       'cancelled 2',
     ]);
+    for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
+  });
+
+  it('runs the PostgreSQL example verbatim against the test server', () => {
+    const { snippet, output } = runSnippet('PostgreSQL', { DATABASE_URL: inject('databaseUrl') });
+    expect(output.trim().split('\n')).toEqual(['true', 'CONFLICT']);
     for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
   });
 

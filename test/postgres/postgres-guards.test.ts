@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresStore, type PostgresStore } from '../../adapters/postgres/index.js';
+import { ConflictError, createScheduler, SchedulingError, STATUS_TRANSITIONS } from '../../src/index.js';
+import { at, newRow, rejectionOf } from '../fixtures.js';
+import { postgresStores } from './schemas.js';
+
+const stores = postgresStores();
+
+describe('PostgreSQL guards hold for writers that bypass the library', () => {
+  let store: PostgresStore;
+  let client: pg.Client;
+  beforeAll(async () => {
+    store = stores.create();
+    await store.migrate();
+    client = new pg.Client({ connectionString: stores.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await store.close();
+  });
+
+  const insertRaw = (fields: Record<string, unknown> = {}) => {
+    const row: Record<string, unknown> = {
+      id: randomUUID(),
+      patient_id: 'pat',
+      provider_id: 'raw-provider',
+      type: 'follow_up',
+      status: 'scheduled',
+      start: '2026-03-02T09:00:00Z',
+      end: '2026-03-02T09:30:00Z',
+      duration_minutes: 30,
+      buffer_before_minutes: 0,
+      buffer_after_minutes: 0,
+      time_zone: 'UTC',
+      confirmation_code: `RAW-${randomUUID()}`,
+      version: 1,
+      created_at: '2026-03-01T00:00:00Z',
+      updated_at: '2026-03-01T00:00:00Z',
+      created_by: 'raw',
+      updated_by: 'raw',
+      ...fields,
+    };
+    const columns = Object.keys(row);
+    return client.query(
+      `INSERT INTO "${store.schema}".appointments (${columns.map((c) => `"${c}"`).join(', ')})
+       VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
+      Object.values(row),
+    );
+  };
+  const codeOf = async (promise: Promise<unknown>) => ((await rejectionOf(promise)) as { code?: string }).code;
+
+  it('rejects a plain INSERT overlapping an occupying appointment (23P01), buffers included', async () => {
+    const provider = randomUUID();
+    await insertRaw({ provider_id: provider, buffer_after_minutes: 10 });
+    expect(
+      await codeOf(insertRaw({ provider_id: provider, start: '2026-03-02T09:35:00Z', end: '2026-03-02T10:05:00Z' })),
+    ).toBe('23P01');
+    expect(
+      (await insertRaw({ provider_id: provider, start: '2026-03-02T09:40:00Z', end: '2026-03-02T10:10:00Z' })).rowCount,
+    ).toBe(1);
+  });
+
+  it('accepts an INSERT overlapping only a cancelled appointment', async () => {
+    const provider = randomUUID();
+    await insertRaw({
+      provider_id: provider,
+      status: 'cancelled',
+      cancelled_at: '2026-03-01T00:00:00Z',
+      cancellation_reason: 'x',
+    });
+    expect((await insertRaw({ provider_id: provider })).rowCount).toBe(1);
+  });
+
+  it('refuses an empty range, which an exclusion constraint alone would let through', async () => {
+    expect(await codeOf(insertRaw({ provider_id: randomUUID(), end: '2026-03-02T09:00:00Z' }))).toBe('23514');
+  });
+
+  it('derives the occupied range itself, whatever a writer puts there', async () => {
+    const provider = randomUUID();
+    const { rows } = await insertRaw({
+      provider_id: provider,
+      buffer_before_minutes: 5,
+      occupied_start: '2000-01-01T00:00:00Z',
+      occupied_end: '2000-01-01T00:01:00Z',
+    });
+    const stored = await client.query(
+      `SELECT occupied_start, occupied_end FROM "${store.schema}".appointments WHERE id = $1`,
+      [rows[0].id],
+    );
+    expect(stored.rows[0]).toEqual({
+      occupied_start: at('2026-03-02T08:55:00Z'),
+      occupied_end: at('2026-03-02T09:30:00Z'),
+    });
+  });
+
+  it('refuses every status change the transition table does not allow (AK001)', async () => {
+    for (const from of Object.keys(STATUS_TRANSITIONS) as Array<keyof typeof STATUS_TRANSITIONS>) {
+      for (const to of Object.keys(STATUS_TRANSITIONS) as Array<keyof typeof STATUS_TRANSITIONS>) {
+        if (from === to) continue;
+        const { rows } = await insertRaw({
+          provider_id: randomUUID(),
+          status: from,
+          ...(from === 'cancelled' && { cancelled_at: '2026-03-01T00:00:00Z', cancellation_reason: 'x' }),
+        });
+        const update = client.query(
+          `UPDATE "${store.schema}".appointments SET status = $1, cancelled_at = now(), cancellation_reason = 'x' WHERE id = $2`,
+          [to, rows[0].id],
+        );
+        if (STATUS_TRANSITIONS[from].includes(to)) expect((await update).rowCount).toBe(1);
+        else expect(await codeOf(update)).toBe('AK001');
+      }
+    }
+  });
+
+  it('keeps the audit log append-only (AK002)', async () => {
+    const row = newRow({ start: at('2026-03-05T09:00:00Z'), providerId: randomUUID() });
+    await store.insertAppointments([row], { onConflict: 'fail' });
+    expect(await codeOf(client.query(`UPDATE "${store.schema}".appointment_audit_log SET actor_id = 'x'`))).toBe(
+      'AK002',
+    );
+    expect(await codeOf(client.query(`DELETE FROM "${store.schema}".appointment_audit_log`))).toBe('AK002');
+  });
+
+  it('keeps every object in the configured schema', async () => {
+    const { rows } = await client.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [store.schema],
+    );
+    expect(rows.map((row) => row.table_name)).toEqual([
+      'appointment_audit_log',
+      'appointment_idempotency_keys',
+      'appointment_kit_migration_lock',
+      'appointment_kit_migrations',
+      'appointments',
+    ]);
+    const publicTables = await client.query(
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`,
+    );
+    expect(publicTables.rows[0].n).toBe(0);
+  });
+});
+
+describe('PostgreSQL store and the host', () => {
+  it('works on the host’s own pool, leaves it open, and changes no global type parser', async () => {
+    const parsers = [1184, 114, 3802, 20].map((oid) => pg.types.getTypeParser(oid));
+    const pool = new pg.Pool({ connectionString: stores.url, max: 4 });
+    const schema = `host_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const store = createPostgresStore({ pool }, { schema });
+    await store.migrate();
+    await store.migrate();
+    const result = await store.insertAppointments([newRow({ start: at('2026-03-02T09:00:00Z') })], {
+      onConflict: 'fail',
+    });
+    expect(result.kind).toBe('inserted');
+    await store.close();
+    expect((await pool.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await pool.end();
+    expect([1184, 114, 3802, 20].map((oid) => pg.types.getTypeParser(oid))).toEqual(parsers);
+  });
+
+  it('refuses a schema name that is not a plain identifier', () => {
+    expect(() => createPostgresStore({ connectionString: stores.url }, { schema: 'x"; DROP' })).toThrow(TypeError);
+  });
+});
+
+describe('PostgreSQL under concurrency', () => {
+  it('never double-books with 24 concurrent connections on overlapping times, and no deadlock leaks', async () => {
+    const pool = new pg.Pool({ connectionString: stores.url, max: 24 });
+    const store = createPostgresStore({ pool }, { schema: `conc_${randomUUID().replaceAll('-', '').slice(0, 12)}` });
+    await store.migrate();
+    const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+    const providers = [randomUUID(), randomUUID(), randomUUID()];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const attempts = Array.from({ length: 480 }, () => ({
+      patientId: randomUUID(),
+      providerId: providers[Math.floor(random() * providers.length)],
+      type: 'follow_up',
+      start: new Date(Date.parse('2026-03-02T09:00:00Z') + Math.floor(random() * 32) * 15 * 60_000).toISOString(),
+      durationMinutes: [30, 45, 60][Math.floor(random() * 3)],
+    }));
+    // 24 workers take attempts from one queue, each on its own connection.
+    let next = 0;
+    const outcomes = { booked: 0, conflicts: 0, other: [] as string[] };
+    await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        while (next < attempts.length) {
+          const attempt = attempts[next++];
+          try {
+            await scheduler.book(attempt, { id: 'load' });
+            outcomes.booked++;
+          } catch (error) {
+            if (error instanceof ConflictError) outcomes.conflicts++;
+            else outcomes.other.push(`${(error as SchedulingError).code} ${String((error as Error).cause ?? error)}`);
+          }
+        }
+      }),
+    );
+    console.log(
+      'PostgreSQL 24-connection run:',
+      JSON.stringify({ attempts: attempts.length, ...outcomes, other: outcomes.other.length }),
+    );
+    expect(outcomes.other).toEqual([]);
+    expect(outcomes.booked + outcomes.conflicts).toBe(attempts.length);
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS pairs FROM "${store.schema}".appointments a JOIN "${store.schema}".appointments b
+         ON a.provider_id = b.provider_id AND a.id < b.id
+        WHERE a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')
+          AND a.start < b."end" AND b.start < a."end"`,
+    );
+    expect(rows[0].pairs).toBe(0);
+    const count = await pool.query(`SELECT count(*)::int AS n FROM "${store.schema}".appointments`);
+    expect(count.rows[0].n).toBe(outcomes.booked);
+    await pool.query(`DROP SCHEMA "${store.schema}" CASCADE`);
+    await store.close();
+    await pool.end();
+  });
+});
+
+describe('PostgreSQL faults', () => {
+  it('leaves no partial series when the backend is terminated mid-transaction, and keeps working', async () => {
+    const store = stores.create();
+    await store.migrate();
+    const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+    const blocker = new pg.Client({ connectionString: stores.url });
+    await blocker.connect();
+    // Hold a lock that lets the series transaction begin, lock its provider and read, but not insert.
+    await blocker.query('BEGIN');
+    await blocker.query(`LOCK TABLE "${store.schema}".appointments IN EXCLUSIVE MODE`);
+    const series = scheduler.book(
+      {
+        patientId: randomUUID(),
+        providerId: randomUUID(),
+        type: 'follow_up',
+        start: '2026-03-02T09:00:00Z',
+        recurrence: { frequency: 'daily', maxOccurrences: 50 },
+      },
+      { id: 'fault' },
+    );
+    const outcome = rejectionOf(series);
+    let victim: number | undefined;
+    for (let tries = 0; victim === undefined && tries < 200; tries++) {
+      const { rows } = await blocker.query(
+        // The waiting backend is the series transaction, blocked at its insert (its reported query
+        // text can lag behind with the extended protocol, so match on the wait itself).
+        `SELECT pid FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND wait_event = 'relation' AND datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      victim = rows[0]?.pid;
+      if (victim === undefined) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(victim).toBeDefined();
+    await blocker.query('SELECT pg_terminate_backend($1)', [victim]);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(SchedulingError);
+    expect((error as SchedulingError).code).toBe('INTERNAL_ERROR');
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+    expect((await store.listAppointments({})).total).toBe(0);
+    const after = await scheduler.book(
+      {
+        patientId: randomUUID(),
+        providerId: randomUUID(),
+        type: 'follow_up',
+        start: '2026-03-02T09:00:00Z',
+        recurrence: { frequency: 'daily', maxOccurrences: 5 },
+      },
+      { id: 'fault' },
+    );
+    expect(after.series?.created).toHaveLength(5);
+    await store.close();
+  });
+});
