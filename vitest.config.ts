@@ -4,7 +4,17 @@ import { defineConfig } from 'vitest/config';
 // shift), to prove results never depend on the machine's zone.
 const CORE_TIME_ZONES = ['UTC', 'Australia/Lord_Howe'];
 
+const fromRoot = (path: string) => new URL(path, import.meta.url).pathname;
+
 export default defineConfig({
+  // The example imports the package by name, as a host app would; in tests that is the source.
+  resolve: {
+    alias: [
+      { find: /^appointment-kit$/, replacement: fromRoot('./src/index.ts') },
+      { find: /^appointment-kit\/sqlite$/, replacement: fromRoot('./adapters/sqlite/index.ts') },
+      { find: /^appointment-kit\/postgres$/, replacement: fromRoot('./adapters/postgres/index.ts') },
+    ],
+  },
   test: {
     projects: [
       ...CORE_TIME_ZONES.map((timeZone) => ({
@@ -34,12 +44,22 @@ export default defineConfig({
         },
       },
       {
-        // Tests that run the built package in separate Node processes (exports, README,
-        // multi-process concurrency, crash safety): dist/ is built once first.
         extends: true as const,
         test: {
-          name: 'built package',
-          include: ['test/package/**/*.test.ts', 'test/stress/**/*.test.ts'],
+          name: 'example',
+          include: ['test/example/**/*.test.ts'],
+          exclude: ['test/example/**/*.e2e.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // Tests that run separate Node processes: the built package (exports, README snippets,
+        // multi-process concurrency, crash safety) and the example server end to end. dist/ is
+        // built once first, and a PostgreSQL server is at hand.
+        extends: true as const,
+        test: {
+          name: 'processes',
+          include: ['test/package/**/*.test.ts', 'test/stress/**/*.test.ts', 'test/example/**/*.e2e.test.ts'],
           globalSetup: ['test/package/build-once.ts', 'test/postgres/global-setup.ts'],
           testTimeout: 60_000,
         },

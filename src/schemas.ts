@@ -146,9 +146,7 @@ export interface SchemaOptions {
 export function createSchemas(options: SchemaOptions = {}) {
   const id = options.idSchema ?? z.uuid({ error: 'Must be a UUID' });
   const typeKeys = (options.appointmentTypes ?? DEFAULT_APPOINTMENT_TYPES).map((type) => type.key);
-  const type = z.string({ error: 'Must be an appointment type key' }).refine((key) => typeKeys.includes(key), {
-    message: `Must be one of ${typeKeys.join(', ')}`,
-  });
+  const type = z.enum(typeKeys as [string, ...string[]], { error: `Must be one of ${typeKeys.join(', ')}` });
   const status = z.enum(APPOINTMENT_STATUSES, { error: `Must be one of ${APPOINTMENT_STATUSES.join(', ')}` });
 
   const createAppointment = z.strictObject({
