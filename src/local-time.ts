@@ -111,6 +111,26 @@ function offsetAt(zone: IANAZone, epochMs: number): number {
   return zone.offset(epochMs);
 }
 
+// Offsets at UTC midnights, per zone: the probes every conversion of a day shares. Asking the
+// zone costs microseconds (Intl formatting); a day's probe is asked once and then reused.
+const MIDNIGHT_CACHE_LIMIT = 20_000;
+const midnightOffsets = new Map<IANAZone, Map<number, number>>();
+
+function offsetAtUtcMidnight(zone: IANAZone, dayNumber: number): number {
+  let offsets = midnightOffsets.get(zone);
+  if (offsets === undefined) {
+    offsets = new Map();
+    midnightOffsets.set(zone, offsets);
+  }
+  let offset = offsets.get(dayNumber);
+  if (offset === undefined) {
+    if (offsets.size >= MIDNIGHT_CACHE_LIMIT) offsets.clear();
+    offset = offsetAt(zone, dayNumber * DAY_MS);
+    offsets.set(dayNumber, offset);
+  }
+  return offset;
+}
+
 /**
  * The real instant (epoch ms) of a local wall-clock time in `zone`, written as "floating"
  * epoch milliseconds: the local fields read as if they were UTC.
@@ -122,10 +142,12 @@ function offsetAt(zone: IANAZone, epochMs: number): number {
  * - a time that occurs twice in a fall-back night takes the earlier instant (RFC 5545 §3.3.5).
  */
 export function floatingToInstant(zone: IANAZone, floatingMs: number): number {
-  // The wall time lies within ±14 h of its instant, so the offsets a day either side bracket
-  // every offset that can apply to it.
-  const before = offsetAt(zone, floatingMs - DAY_MS);
-  const after = offsetAt(zone, floatingMs + DAY_MS);
+  // The wall time lies within 14 hours of its instant, so the offsets at the UTC midnights a
+  // day before and two days after its date bracket every offset that can apply to it (zones
+  // change offset at most once in such a window).
+  const day = Math.floor(floatingMs / DAY_MS);
+  const before = offsetAtUtcMidnight(zone, day - 1);
+  const after = offsetAtUtcMidnight(zone, day + 2);
   if (before === after) {
     const instant = floatingMs - before * MINUTE_MS;
     if (offsetAt(zone, instant) === before) return instant;
