@@ -38,6 +38,8 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** How often a transaction that failed with a serialization failure or deadlock is retried; default 3. */
   readonly maxRetries?: number;
+  /** Called before each such retry with the SQLSTATE (`40001` or `40P01`): a hook for metrics. */
+  readonly onRetry?: (sqlState: string) => void;
 }
 
 /** The PostgreSQL {@link AppointmentStore}. */
@@ -93,12 +95,14 @@ class PostgresAppointmentStore implements PostgresStore {
   /** The connection itself, for raw SQL that names its schema explicitly. */
   readonly #rootDb: Db;
   readonly #maxRetries: number;
+  readonly #onRetry: (sqlState: string) => void;
 
-  constructor(db: Db, schema: string, maxRetries: number) {
+  constructor(db: Db, schema: string, maxRetries: number, onRetry: (sqlState: string) => void) {
     this.#db = db.withSchema(schema);
     this.#rootDb = db;
     this.schema = schema;
     this.#maxRetries = maxRetries;
+    this.#onRetry = onRetry;
   }
 
   async migrate(): Promise<void> {
@@ -558,6 +562,7 @@ class PostgresAppointmentStore implements PostgresStore {
         const state = sqlState(error);
         const transient = state === SQLSTATE.serializationFailure || state === SQLSTATE.deadlockDetected;
         if (!transient || attempt >= this.#maxRetries) throw error;
+        this.#onRetry(state);
         await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt * (1 + Math.random())));
       }
     }

@@ -50,6 +50,12 @@ export const REMINDER_COLUMNS = {
   whatsapp: 'reminder_whatsapp_at',
 } as const satisfies Record<ReminderChannel, string>;
 
+/** Every column an appointment's fields map to, in a fixed order. */
+export const APPOINTMENT_COLUMNS: readonly string[] = Object.freeze([
+  ...Object.values(FIELD_COLUMNS).map(([column]) => column),
+  ...Object.values(REMINDER_COLUMNS),
+]);
+
 /** How a store encodes instants and JSON in its columns. */
 export interface ColumnCodec {
   encodeInstant(date: Date): unknown;

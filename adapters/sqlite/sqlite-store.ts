@@ -8,7 +8,7 @@ import {
   SchedulingError,
   StaleVersionError,
 } from '../../src/errors.js';
-import { occupiedRange } from '../../src/overlap.js';
+import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type {
   AppointmentChange,
@@ -24,10 +24,16 @@ import type {
   StoreStatistics,
   UpcomingWindows,
 } from '../../src/store.js';
-import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
+import {
+  APPOINTMENT_COLUMNS,
+  decodeAppointment,
+  decodeAuditEntry,
+  encodeAppointmentFields,
+  REMINDER_COLUMNS,
+} from '../shared/columns.js';
 import { foldStatistics } from '../shared/statistics.js';
 import { createSqliteMigrator } from './migrations.js';
-import { MAX_OCCUPIED_MS, SQLITE_CODEC, type SqliteSchema } from './schema.js';
+import { MAX_OCCUPIED_MS, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** How durable a commit is: `FULL` survives power loss (the default); `NORMAL` may lose the last commits on power loss, never on a crash. */
@@ -61,6 +67,17 @@ type Db = Kysely<SqliteSchema>;
 type Trx = Transaction<SqliteSchema>;
 
 const APPOINTMENTS = 'appointments' as const;
+const NOT_OCCUPYING_SQL = NON_OCCUPYING_STATUSES.map((status) => `'${status}'`).join(', ');
+const INSERT_APPOINTMENT_SQL = `INSERT INTO ${TABLES.appointments} (${APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')})
+  VALUES (${APPOINTMENT_COLUMNS.map(() => '?').join(', ')})`;
+const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, changes) VALUES (?, ?, ?, ?, ?, ?)`;
+const NEXT_CONFIRMATION_SQL = `INSERT INTO ${TABLES.counters} (name, value) VALUES (?, 1)
+  ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`;
+/** Ids of a provider's occupying appointments meeting a range: params provider, lower bound, end, start. */
+const OCCUPYING_IDS_SQL = `SELECT id FROM ${TABLES.appointments}
+  WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL})
+    AND occupied_start > ? AND occupied_start < ? AND occupied_end > ?
+  ORDER BY start, id`;
 
 /**
  * Creates a SQLite store on better-sqlite3 (an optional peer dependency, loaded on first use).
@@ -85,14 +102,17 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     );
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const handle: DatabaseHandle = {};
   const openDatabase = async (): Promise<SqliteDatabase> => {
     if (options.database !== undefined) {
-      const hostDatabase = options.database;
       // The host owns its database: closing the store must not close it.
-      return { prepare: (text) => hostDatabase.prepare(text), close: () => undefined };
+      handle.database = withStatementCache(options.database, () => undefined);
+    } else {
+      const { default: Database } = await import('better-sqlite3');
+      const database = new Database(options.filename);
+      handle.database = withStatementCache(database, () => database.close());
     }
-    const { default: Database } = await import('better-sqlite3');
-    return new Database(options.filename);
+    return handle.database;
   };
   const db = new Kysely<SqliteSchema>({
     dialect: new ImmediateSqliteDialect({
@@ -108,15 +128,22 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       },
     }),
   });
-  return new SqliteAppointmentStore(db);
+  return new SqliteAppointmentStore(db, handle);
+}
+
+/** The open database, once kysely has opened it (on its first connection). */
+interface DatabaseHandle {
+  database?: SqliteDatabase;
 }
 
 class SqliteAppointmentStore implements SqliteStore {
   readonly dialect = 'sqlite' as const;
   readonly #db: Db;
+  readonly #handle: DatabaseHandle;
 
-  constructor(db: Db) {
+  constructor(db: Db, handle: DatabaseHandle) {
     this.#db = db;
+    this.#handle = handle;
   }
 
   async migrate(): Promise<void> {
@@ -135,22 +162,54 @@ class SqliteAppointmentStore implements SqliteStore {
     await this.#db.destroy();
   }
 
-  insertAppointments(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
-    return this.#write(async (trx) => {
+  async insertAppointments(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
+    try {
+      return await this.#insert(rows, options);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || error.conflictingIds.length > 0) throw error;
+      // The trigger refused a row: name what is in the way (read after the rollback), stored
+      // appointments or an earlier row of the same call.
+      for (const [index, { appointment }] of rows.entries()) {
+        const range = occupiedRange(appointment);
+        const stored = await this.findOccupying(appointment.providerId, range.start, range.end);
+        const earlier = rows
+          .slice(0, index)
+          .map((row) => row.appointment)
+          .filter((other) => other.providerId === appointment.providerId && rangesOverlap(range, occupiedRange(other)));
+        const ids = [...stored, ...earlier].map((item) => item.id);
+        if (ids.length > 0) throw new ConflictError(ids, { cause: error.cause });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The booking hot path runs synchronously on better-sqlite3 with cached prepared statements
+   * (no await between statements), holding kysely's connection so nothing interleaves.
+   */
+  #insert(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
+    return this.#writeSync((database): InsertResult => {
       if (options.idempotency !== undefined) {
-        const existing = await readIdempotencyRecord(trx, options.idempotency.key);
+        const existing = readIdempotencyRecordSync(database, options.idempotency.key);
         if (existing !== null) return { kind: 'replay', record: existing };
       }
       const inserted: Appointment[] = [];
       const skipped: Array<{ appointment: NewAppointmentRow['appointment']; conflictingIds: string[] }> = [];
       for (const { appointment, audit } of rows) {
-        if (isOccupyingStatus(appointment.status)) {
+        // With onConflict 'fail' the trigger is the check (one statement fewer); only 'skip'
+        // needs to know in advance, to leave the row out and go on.
+        if (options.onConflict === 'skip' && isOccupyingStatus(appointment.status)) {
           const range = occupiedRange(appointment);
-          const conflictingIds = (await occupyingRows(trx, appointment.providerId, range.start, range.end)).map(
-            (row) => row.id,
-          );
+          const conflictingIds = database
+            .prepare(OCCUPYING_IDS_SQL)
+            .all([
+              appointment.providerId,
+              range.start.getTime() - MAX_OCCUPIED_MS,
+              range.end.getTime(),
+              range.start.getTime(),
+            ])
+            .map((row) => (row as { id: string }).id);
           if (conflictingIds.length > 0) {
-            if (options.onConflict === 'fail') throw new ConflictError(conflictingIds);
             skipped.push({ appointment, conflictingIds });
             continue;
           }
@@ -160,30 +219,29 @@ class SqliteAppointmentStore implements SqliteStore {
           ...appointment,
           recurrence: (isFirst && options.seriesRecurrence) || appointment.recurrence,
           idempotencyKey: (isFirst && options.idempotency?.key) || appointment.idempotencyKey,
-          confirmationCode: await nextConfirmationCode(trx, appointment.createdAt),
+          confirmationCode: nextConfirmationCode(database, appointment.createdAt),
         };
-        await trx
-          .insertInto(APPOINTMENTS)
-          .values(encodeAppointmentFields(stored, SQLITE_CODEC) as never)
-          .execute();
-        await insertAuditEntries(trx, [audit]);
+        const columns = encodeAppointmentFields(stored, SQLITE_CODEC);
+        database.prepare(INSERT_APPOINTMENT_SQL).run(APPOINTMENT_COLUMNS.map((column) => columns[column] ?? null));
+        insertAuditEntrySync(database, audit);
         inserted.push(stored);
       }
       const first = inserted[0];
       if (options.idempotency !== undefined && first !== undefined) {
-        await trx
-          .insertInto('appointment_idempotency_keys')
-          .values({
-            key: options.idempotency.key,
-            fingerprint: options.idempotency.fingerprint,
-            appointment_id: first.id,
-            series_id: first.seriesId,
-            skipped: JSON.stringify(
+        database
+          .prepare(
+            `INSERT INTO ${TABLES.idempotencyKeys} (key, fingerprint, appointment_id, series_id, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run([
+            options.idempotency.key,
+            options.idempotency.fingerprint,
+            first.id,
+            first.seriesId,
+            JSON.stringify(
               skipped.map((item) => ({ start: item.appointment.start, conflictingIds: item.conflictingIds })),
             ),
-            created_at: options.idempotency.createdAt.getTime(),
-          })
-          .execute();
+            options.idempotency.createdAt.getTime(),
+          ]);
       }
       return { kind: 'inserted', inserted, skipped };
     });
@@ -326,6 +384,26 @@ class SqliteAppointmentStore implements SqliteStore {
     });
   }
 
+  /** One `BEGIN IMMEDIATE` transaction of synchronous statements, on kysely's (locked) connection. */
+  async #writeSync<T>(work: (database: SqliteDatabase) => T): Promise<T> {
+    try {
+      return await this.#db.connection().execute(async () => {
+        const database = this.#handle.database as SqliteDatabase;
+        database.prepare('BEGIN IMMEDIATE').run([]);
+        try {
+          const result = work(database);
+          database.prepare('COMMIT').run([]);
+          return result;
+        } catch (error) {
+          database.prepare('ROLLBACK').run([]);
+          throw error;
+        }
+      });
+    } catch (error) {
+      throw toSchedulingError(error);
+    }
+  }
+
   async #write<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
     try {
       return await this.#db.transaction().execute(work);
@@ -343,13 +421,37 @@ class SqliteAppointmentStore implements SqliteStore {
   }
 }
 
+/**
+ * kysely prepares every query anew; preparing costs more than running our small statements, so
+ * prepared statements are kept by SQL text (a bounded cache: the store issues a few dozen shapes).
+ */
+function withStatementCache(database: SqliteDatabase, close: () => void): SqliteDatabase {
+  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    prepare(text) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        if (statements.size >= 500) statements.clear();
+        statement = database.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      close();
+    },
+  };
+}
+
 /** Occupying rows of a provider whose occupied ranges meet `[from, to)`: a bounded index range scan. */
 function occupyingRows(db: Db | Trx, providerId: string, from: Date, to: Date, excludeId?: string) {
   let query = db
     .selectFrom(APPOINTMENTS)
     .selectAll()
     .where('provider_id', '=', providerId)
-    .where('status', 'not in', NON_OCCUPYING_STATUSES)
+    // Literal statuses (not parameters): only then can SQLite prove the partial index applies.
+    .where(sql<boolean>`status NOT IN (${sql.join(NON_OCCUPYING_STATUSES.map((status) => sql.lit(status)))})`)
     .where('occupied_start', '>', from.getTime() - MAX_OCCUPIED_MS)
     .where('occupied_start', '<', to.getTime())
     .where('occupied_end', '>', from.getTime());
@@ -409,20 +511,38 @@ async function insertAuditEntries(trx: Trx, entries: readonly NewAuditEntry[]): 
 }
 
 /** The next `APT-YYYY-NNNN` for the booking year; the counter row is safe because writes are serialised. */
-async function nextConfirmationCode(trx: Trx, bookedAt: Date): Promise<string> {
+function nextConfirmationCode(database: SqliteDatabase, bookedAt: Date): string {
   const year = bookedAt.getUTCFullYear();
-  const { value } = await trx
-    .insertInto('appointment_counters')
-    .values({ name: `confirmation-${year}`, value: 1 })
-    .onConflict((conflict) => conflict.column('name').doUpdateSet({ value: sql<number>`value + 1` }))
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return `APT-${year}-${String(value).padStart(4, '0')}`;
+  const [row] = database.prepare(NEXT_CONFIRMATION_SQL).all([`confirmation-${year}`]) as Array<{ value: number }>;
+  return `APT-${year}-${String(row?.value).padStart(4, '0')}`;
+}
+
+function insertAuditEntrySync(database: SqliteDatabase, entry: NewAuditEntry): void {
+  database
+    .prepare(INSERT_AUDIT_SQL)
+    .run([
+      entry.id,
+      entry.appointmentId,
+      entry.action,
+      entry.actorId,
+      entry.at.getTime(),
+      JSON.stringify(entry.changes),
+    ]);
+}
+
+function readIdempotencyRecordSync(database: SqliteDatabase, key: string): IdempotencyRecord | null {
+  const [row] = database.prepare(`SELECT * FROM ${TABLES.idempotencyKeys} WHERE key = ?`).all([key]) as Array<
+    SqliteSchema['appointment_idempotency_keys']
+  >;
+  return row === undefined ? null : decodeIdempotencyRow(row);
 }
 
 async function readIdempotencyRecord(db: Db | Trx, key: string): Promise<IdempotencyRecord | null> {
   const row = await db.selectFrom('appointment_idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
-  if (row === undefined) return null;
+  return row === undefined ? null : decodeIdempotencyRow(row);
+}
+
+function decodeIdempotencyRow(row: SqliteSchema['appointment_idempotency_keys']): IdempotencyRecord {
   const skipped = JSON.parse(row.skipped) as Array<{ start: string; conflictingIds: string[] }>;
   return {
     key: row.key,

@@ -46,7 +46,10 @@ export function slotMonthBookings(): Array<{ start: Date; end: Date }> {
   }
   for (let i = candidates.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [candidates[i], candidates[j]] = [candidates[j] as (typeof candidates)[number], candidates[i] as (typeof candidates)[number]];
+    [candidates[i], candidates[j]] = [
+      candidates[j] as (typeof candidates)[number],
+      candidates[i] as (typeof candidates)[number],
+    ];
   }
   return candidates.slice(0, 300);
 }

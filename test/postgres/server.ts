@@ -27,7 +27,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+/** `durable: false` (tests) turns fsync off; benchmarks keep PostgreSQL's durable defaults. */
+export async function startTestPostgres({ durable = false }: { durable?: boolean } = {}): Promise<TestPostgres> {
   const given = process.env.DATABASE_URL;
   if (given) {
     const client = new pg.Client({ connectionString: given });
@@ -48,7 +49,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     password: 'postgres',
     persistent: false,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=off'],
+    postgresFlags: ['-c', 'max_connections=200', ...(durable ? [] : ['-c', 'fsync=off'])],
     onLog: () => undefined,
   });
   await server.initialise();
