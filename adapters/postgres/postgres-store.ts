@@ -84,6 +84,7 @@ export function createPostgresStore(connection: PostgresConnection, options: Pos
     new Kysely<PostgresSchema>({ dialect: new PostgresDialect({ pool }) }),
     schema,
     options.maxRetries ?? 3,
+    options.onRetry ?? (() => undefined),
   );
 }
 
