@@ -74,6 +74,39 @@ export function findConflicts<T extends BookedItem>(
 }
 
 /**
+ * Indices of the non-empty ranges by start (ties by index). When every key `(start − min) × n + i`
+ * is an exact double, one native numeric sort of those keys does it; otherwise a comparator sort.
+ */
+function sortedNonEmpty(starts: Float64Array, ends: Float64Array): Int32Array {
+  const count = starts.length;
+  let minimum = Number.POSITIVE_INFINITY;
+  let maximum = Number.NEGATIVE_INFINITY;
+  let kept = 0;
+  for (let i = 0; i < count; i++) {
+    if ((starts[i] as number) >= (ends[i] as number)) continue;
+    kept++;
+    minimum = Math.min(minimum, starts[i] as number);
+    maximum = Math.max(maximum, starts[i] as number);
+  }
+  const order = new Int32Array(kept);
+  const span = maximum - minimum;
+  const packable = kept > 0 && Number.isSafeInteger((span + 1) * count) && starts.every(Number.isInteger);
+  if (packable) {
+    const keys = new Float64Array(kept);
+    let next = 0;
+    for (let i = 0; i < count; i++) {
+      if ((starts[i] as number) < (ends[i] as number)) keys[next++] = ((starts[i] as number) - minimum) * count + i;
+    }
+    keys.sort();
+    for (let i = 0; i < kept; i++) order[i] = (keys[i] as number) % count;
+    return order;
+  }
+  let next = 0;
+  for (let i = 0; i < count; i++) if ((starts[i] as number) < (ends[i] as number)) order[next++] = i;
+  return order.sort((a, b) => (starts[a] as number) - (starts[b] as number) || a - b);
+}
+
+/**
  * Every pair of overlapping ranges, as index pairs `[i, j]` with `i < j`, in no particular
  * order. A sweep over the ranges sorted by start: O(n log n + k) for k pairs. Empty ranges
  * overlap nothing.
@@ -85,30 +118,30 @@ export function findOverlaps(ranges: readonly TimeRange[]): Array<[number, numbe
   const count = ranges.length;
   const starts = new Float64Array(count);
   const ends = new Float64Array(count);
-  const order: number[] = [];
   for (let i = 0; i < count; i++) {
     const range = ranges[i] as TimeRange;
     starts[i] = range.start.getTime();
     ends[i] = range.end.getTime();
-    if (starts[i] < ends[i]) order.push(i);
   }
-  order.sort((a, b) => starts[a] - starts[b]);
+  const order = sortedNonEmpty(starts, ends);
 
   const pairs: Array<[number, number]> = [];
   // Ranges that started earlier and may still be open. Each one either overlaps the current
-  // range (a pair to report) or has ended (removed now, once): the scan is O(n + k) overall.
-  let active: number[] = [];
+  // range (a pair to report) or has ended (dropped now, once): the scan is O(n + k) overall.
+  const active = new Int32Array(order.length);
+  let activeCount = 0;
   for (const current of order) {
-    const currentStart = starts[current];
-    const stillOpen: number[] = [];
-    for (const other of active) {
-      if (ends[other] > currentStart) {
-        stillOpen.push(other);
+    const currentStart = starts[current] as number;
+    let kept = 0;
+    for (let position = 0; position < activeCount; position++) {
+      const other = active[position] as number;
+      if ((ends[other] as number) > currentStart) {
+        active[kept++] = other;
         pairs.push(other < current ? [other, current] : [current, other]);
       }
     }
-    stillOpen.push(current);
-    active = stillOpen;
+    active[kept++] = current;
+    activeCount = kept;
   }
   return pairs;
 }

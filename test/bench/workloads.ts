@@ -54,12 +54,16 @@ export function slotMonthBookings(): Array<{ start: Date; end: Date }> {
   return candidates.slice(0, 300);
 }
 
-/** `count` random ranges of 15–120 minutes over a year. */
+/**
+ * `count` random ranges of 15–120 minutes at one density, 10 000 a year (a busy clinic), so
+ * the number of overlapping pairs grows with the count, not with its square.
+ */
 export function randomRanges(count: number, seed: number): Array<{ start: Date; end: Date }> {
   const random = seededRandom(seed);
   const base = Date.parse('2026-01-01T00:00:00Z');
+  const minutes = (count / 10_000) * 365 * 24 * 60;
   return Array.from({ length: count }, () => {
-    const start = base + Math.floor(random() * 365 * 24 * 60) * 60_000;
+    const start = base + Math.floor(random() * minutes) * 60_000;
     return { start: new Date(start), end: new Date(start + (15 + Math.floor(random() * 106)) * 60_000) };
   });
 }

@@ -162,3 +162,18 @@ describe('findOverlaps', () => {
     );
   });
 });
+
+describe('findOverlaps far apart in time', () => {
+  it('is right when the start times span more than its packed sort key can hold', () => {
+    const ranges = [
+      { start: new Date(-8.64e15), end: new Date(-8.64e15 + 60_000) },
+      { start: new Date(8.64e15 - 120_000), end: new Date(8.64e15) },
+      { start: new Date(-8.64e15 + 30_000), end: new Date(-8.64e15 + 90_000) },
+      { start: new Date(8.64e15 - 60_000), end: new Date(8.64e15) },
+    ];
+    expect(findOverlaps(ranges).sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+  });
+});
