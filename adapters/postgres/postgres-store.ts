@@ -516,7 +516,9 @@ class PostgresAppointmentStore implements PostgresStore {
 
   #confirmationCode(bookedAt: Date): RawBuilder<unknown> {
     const sequence = `${this.schema}.appointment_confirmation_seq`;
-    return sql`'APT-' || ${String(bookedAt.getUTCFullYear())}::text || '-' || lpad(nextval(${sequence}::regclass)::text, 4, '0')`;
+    // At least four digits, never cut: lpad alone would truncate 12345 to 1234.
+    return sql`'APT-' || ${String(bookedAt.getUTCFullYear())}::text || '-' ||
+      (SELECT lpad(n, greatest(4, length(n)), '0') FROM (SELECT nextval(${sequence}::regclass)::text AS n) AS next_number)`;
   }
 
   /** `INSERT INTO audit ...` of entries; with `from`, each entry is inserted once per row of that CTE. */

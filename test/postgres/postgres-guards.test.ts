@@ -278,3 +278,30 @@ describe('PostgreSQL faults', () => {
     await store.close();
   });
 });
+
+describe('PostgreSQL confirmation numbers', () => {
+  it('grow past four digits without being cut', async () => {
+    const store = stores.create();
+    await store.migrate();
+    const client = new pg.Client({ connectionString: stores.url });
+    await client.connect();
+    await client.query(`SELECT setval('"${store.schema}".appointment_confirmation_seq', 9998)`);
+    await client.end();
+    const single = await store.insertAppointments(
+      [newRow({ start: at('2026-03-02T09:00:00Z'), providerId: randomUUID() })],
+      { onConflict: 'fail' },
+    );
+    const batch = await store.insertAppointments(
+      [
+        newRow({ start: at('2026-03-03T09:00:00Z'), providerId: randomUUID() }),
+        newRow({ start: at('2026-03-04T09:00:00Z'), providerId: randomUUID() }),
+      ],
+      { onConflict: 'skip' },
+    );
+    const codes = [single, batch].flatMap((result) =>
+      result.kind === 'inserted' ? result.inserted.map((item) => item.confirmationCode) : [],
+    );
+    expect(codes).toEqual(['APT-2026-9999', 'APT-2026-10000', 'APT-2026-10001']);
+    await store.close();
+  });
+});

@@ -172,3 +172,28 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
     expect(before).toEqual([{ name: '0001_initial_schema' }]);
   });
 });
+
+describe('SQLite confirmation numbers', () => {
+  it('grow past four digits without being cut', async () => {
+    const file = join(directory, `codes-${randomUUID()}.db`);
+    const store = createSqliteStore({ filename: file });
+    await store.migrate();
+    const raw = new Database(file);
+    raw.prepare(`INSERT INTO appointment_counters (name, value) VALUES ('confirmation-2026', 9998)`).run();
+    raw.close();
+    const result = await store.insertAppointments(
+      [
+        newRow({ start: at('2026-03-02T09:00:00Z') }),
+        newRow({ start: at('2026-03-03T09:00:00Z') }),
+        newRow({ start: at('2026-03-04T09:00:00Z') }),
+      ],
+      { onConflict: 'skip' },
+    );
+    expect(result.kind === 'inserted' && result.inserted.map((item) => item.confirmationCode)).toEqual([
+      'APT-2026-9999',
+      'APT-2026-10000',
+      'APT-2026-10001',
+    ]);
+    await store.close();
+  });
+});

@@ -1,0 +1,4 @@
+import { printTable } from './measure.js';
+import { postgresBenchmarks } from './stores.js';
+
+printTable(await postgresBenchmarks());
