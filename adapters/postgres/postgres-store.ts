@@ -69,23 +69,33 @@ type Executor = Db | Trx;
  */
 export function createPostgresStore(connection: PostgresConnection, options: PostgresStoreOptions = {}): PostgresStore {
   const schema = checkSchemaName(options.schema ?? 'appointment_kit');
-  const pool: PostgresPool | (() => Promise<PostgresPool>) =
-    'pool' in connection
-      ? // The host's pool stays the host's: closing the store must not end it.
-        { connect: () => connection.pool.connect().then(quietClient), end: async () => undefined }
-      : async () => {
-          const { default: pg } = await import('pg');
-          const created = new pg.Pool({ connectionString: connection.connectionString });
-          // An idle connection dropped by the server must not crash the host process.
-          created.on('error', () => undefined);
-          return { connect: () => created.connect().then(quietClient), end: () => created.end() };
-        };
+  let opened: Promise<PostgresPool> | undefined;
+  const pool = (): Promise<PostgresPool> => {
+    opened ??=
+      'pool' in connection
+        ? // The host's pool stays the host's: closing the store must not end it.
+          Promise.resolve({ connect: () => connection.pool.connect().then(quietClient), end: async () => undefined })
+        : import('pg').then(({ default: pg }) => {
+            const created = new pg.Pool({ connectionString: connection.connectionString });
+            // An idle connection dropped by the server must not crash the host process.
+            created.on('error', () => undefined);
+            return { connect: () => created.connect().then(quietClient), end: () => created.end() };
+          });
+    return opened;
+  };
   return new PostgresAppointmentStore(
     new Kysely<PostgresSchema>({ dialect: new PostgresDialect({ pool }) }),
+    pool,
     schema,
     options.maxRetries ?? 3,
     options.onRetry ?? (() => undefined),
   );
+}
+
+/** A pooled node-postgres client, as far as named (server-side prepared) statements need it. */
+interface PreparingClient {
+  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
+  release(destroy?: boolean | Error): void;
 }
 
 class PostgresAppointmentStore implements PostgresStore {
@@ -95,10 +105,20 @@ class PostgresAppointmentStore implements PostgresStore {
   readonly #db: Db;
   /** The connection itself, for raw SQL that names its schema explicitly. */
   readonly #rootDb: Db;
+  readonly #pool: () => Promise<PostgresPool>;
   readonly #maxRetries: number;
   readonly #onRetry: (sqlState: string) => void;
+  /** Names of server-side prepared statements, by SQL text. */
+  readonly #statementNames = new Map<string, string>();
 
-  constructor(db: Db, schema: string, maxRetries: number, onRetry: (sqlState: string) => void) {
+  constructor(
+    db: Db,
+    pool: () => Promise<PostgresPool>,
+    schema: string,
+    maxRetries: number,
+    onRetry: (sqlState: string) => void,
+  ) {
+    this.#pool = pool;
     this.#db = db.withSchema(schema);
     this.#rootDb = db;
     this.schema = schema;
@@ -165,8 +185,9 @@ class PostgresAppointmentStore implements PostgresStore {
       }
       SELECT confirmation_code FROM inserted`;
     try {
-      const result = await this.#retrying(() => query.execute(this.#rootDb));
-      const confirmationCode = result.rows[0]?.confirmation_code as string;
+      const compiled = query.compile(this.#rootDb);
+      const rows = await this.#retrying(() => this.#prepared(compiled.sql, compiled.parameters));
+      const confirmationCode = (rows[0] as { confirmation_code: string } | undefined)?.confirmation_code as string;
       return { kind: 'inserted', inserted: [{ ...stored, confirmationCode }], skipped: [] };
     } catch (error) {
       if (sqlState(error) === SQLSTATE.exclusionViolation) {
@@ -496,6 +517,29 @@ class PostgresAppointmentStore implements PostgresStore {
         .execute();
       return rows.map((row) => decodeAuditEntry(row, POSTGRES_CODEC));
     });
+  }
+
+  /**
+   * Runs a statement as a named, server-side prepared statement: the booking statement is the
+   * same text every time, so PostgreSQL parses and plans it once per connection.
+   */
+  async #prepared(text: string, values: readonly unknown[]): Promise<unknown[]> {
+    let name = this.#statementNames.get(text);
+    if (name === undefined) {
+      name = `appointment_kit_${this.#statementNames.size}_${this.schema}`.slice(0, 63);
+      this.#statementNames.set(text, name);
+    }
+    const client = (await (await this.#pool()).connect()) as unknown as PreparingClient;
+    let broken = false;
+    try {
+      return (await client.query({ name, text, values })).rows;
+    } catch (error) {
+      // A statement error leaves the connection usable; a lost connection must not go back.
+      broken = (error as { severity?: string }).severity !== 'ERROR';
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   #table(name: keyof PostgresSchema | 'appointment_confirmation_seq'): RawBuilder<unknown> {

@@ -1,4 +1,0 @@
-import { printTable } from './measure.js';
-import { postgresBenchmarks } from './stores.js';
-
-printTable(await postgresBenchmarks());
