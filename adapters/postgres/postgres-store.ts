@@ -162,7 +162,7 @@ class PostgresAppointmentStore implements PostgresStore {
    */
   async #insertOne(row: NewAppointmentRow, options: InsertOptions): Promise<InsertResult> {
     const stored = { ...row.appointment, ...firstRowExtras(row.appointment, options) };
-    const columns = encodeAppointmentFields(stored, POSTGRES_CODEC);
+    const columns = withOccupiedRange(encodeAppointmentFields(stored, POSTGRES_CODEC), stored);
     const names = Object.keys(columns);
     const table = this.#table('appointments');
     const idempotency = options.idempotency;
@@ -279,7 +279,9 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 
   async #bulkInsert(trx: Trx, appointments: ReadonlyArray<NewAppointmentRow['appointment']>): Promise<Appointment[]> {
-    const encoded = appointments.map((appointment) => encodeAppointmentFields(appointment, POSTGRES_CODEC));
+    const encoded = appointments.map((appointment) =>
+      withOccupiedRange(encodeAppointmentFields(appointment, POSTGRES_CODEC), appointment),
+    );
     const names = Object.keys(encoded[0] ?? {});
     const result = await sql<{ id: string; confirmation_code: string }>`
       INSERT INTO ${this.#table('appointments')} (${sql.join(names.map((name) => sql.id(name)))}, confirmation_code)
@@ -360,7 +362,11 @@ class PostgresAppointmentStore implements PostgresStore {
           failing = { change, before, next };
           await trx
             .updateTable('appointments')
-            .set(encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC))
+            .set(
+              occupancyTouched(change)
+                ? withOccupiedRange(encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC), next)
+                : encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC),
+            )
             .where('id', '=', change.id)
             .where('version', '=', change.expectedVersion)
             .execute();
@@ -636,6 +642,15 @@ function quietClient<T>(client: T): T {
   };
   if (typeof events.on === 'function' && events.listenerCount?.('error') === 0) events.on('error', () => undefined);
   return client;
+}
+
+/** The columns plus the occupied range of the appointment they belong to. */
+function withOccupiedRange(
+  columns: Record<string, unknown>,
+  appointment: NewAppointmentRow['appointment'],
+): Record<string, unknown> {
+  const range = occupiedRange(appointment);
+  return { ...columns, occupied_start: range.start, occupied_end: range.end };
 }
 
 /** True if a change moves, resizes, re-buffers or re-activates an appointment. */

@@ -43,6 +43,10 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
       updated_by: 'raw',
       ...fields,
     };
+    // A correct writer widens the appointment by its buffers; tests override to be wrong.
+    const minutes = (value: unknown) => Number(value) * 60_000;
+    row.occupied_start ??= new Date(Date.parse(String(row.start)) - minutes(row.buffer_before_minutes));
+    row.occupied_end ??= new Date(Date.parse(String(row.end)) + minutes(row.buffer_after_minutes));
     const columns = Object.keys(row);
     return client.query(
       `INSERT INTO "${store.schema}".appointments (${columns.map((c) => `"${c}"`).join(', ')})
@@ -78,22 +82,23 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
     expect(await codeOf(insertRaw({ provider_id: randomUUID(), end: '2026-03-02T09:00:00Z' }))).toBe('23514');
   });
 
-  it('derives the occupied range itself, whatever a writer puts there', async () => {
+  it('refuses an occupied range that is not the appointment widened by its buffers', async () => {
     const provider = randomUUID();
-    const { rows } = await insertRaw({
-      provider_id: provider,
-      buffer_before_minutes: 5,
-      occupied_start: '2000-01-01T00:00:00Z',
-      occupied_end: '2000-01-01T00:01:00Z',
-    });
-    const stored = await client.query(
-      `SELECT occupied_start, occupied_end FROM "${store.schema}".appointments WHERE id = $1`,
-      [rows[0].id],
-    );
-    expect(stored.rows[0]).toEqual({
-      occupied_start: at('2026-03-02T08:55:00Z'),
-      occupied_end: at('2026-03-02T09:30:00Z'),
-    });
+    expect(
+      await codeOf(
+        insertRaw({
+          provider_id: provider,
+          occupied_start: '2000-01-01T00:00:00Z',
+          occupied_end: '2000-01-01T00:01:00Z',
+        }),
+      ),
+    ).toBe('23514');
+    expect(
+      await codeOf(
+        insertRaw({ provider_id: provider, buffer_before_minutes: 5, occupied_start: '2026-03-02T09:00:00Z' }),
+      ),
+    ).toBe('23514');
+    expect((await insertRaw({ provider_id: provider, buffer_before_minutes: 5 })).rowCount).toBe(1);
   });
 
   it('refuses every status change the transition table does not allow (AK001)', async () => {
