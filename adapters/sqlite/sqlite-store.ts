@@ -73,6 +73,11 @@ const INSERT_APPOINTMENT_SQL = `INSERT INTO ${TABLES.appointments} (${APPOINTMEN
 const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, changes) VALUES (?, ?, ?, ?, ?, ?)`;
 const NEXT_CONFIRMATION_SQL = `INSERT INTO ${TABLES.counters} (name, value) VALUES (?, 1)
   ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`;
+/** A provider's occupying appointments meeting a range: params provider, lower bound, end, start, excluded id. */
+const OCCUPYING_ROWS_SQL = `SELECT * FROM ${TABLES.appointments}
+  WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL})
+    AND occupied_start > ? AND occupied_start < ? AND occupied_end > ? AND id IS NOT ?
+  ORDER BY start, id`;
 /** Ids of a provider's occupying appointments meeting a range: params provider, lower bound, end, start. */
 const OCCUPYING_IDS_SQL = `SELECT id FROM ${TABLES.appointments}
   WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL})
@@ -323,9 +328,13 @@ class SqliteAppointmentStore implements SqliteStore {
     });
   }
 
+  /** On the availability hot path: one cached prepared statement, run synchronously. */
   findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]> {
-    return this.#read(async (db) =>
-      (await occupyingRows(db, providerId, from, to, excludeId)).map((row) => decodeAppointment(row, SQLITE_CODEC)),
+    return this.#readSync((database) =>
+      database
+        .prepare(OCCUPYING_ROWS_SQL)
+        .all([providerId, from.getTime() - MAX_OCCUPIED_MS, to.getTime(), from.getTime(), excludeId ?? null])
+        .map((row) => decodeAppointment(row as Record<string, unknown>, SQLITE_CODEC)),
     );
   }
 
@@ -382,6 +391,15 @@ class SqliteAppointmentStore implements SqliteStore {
         .execute();
       return rows.map((row) => decodeAuditEntry(row, SQLITE_CODEC));
     });
+  }
+
+  /** Synchronous reads on kysely's (locked) connection. */
+  async #readSync<T>(work: (database: SqliteDatabase) => T): Promise<T> {
+    try {
+      return await this.#db.connection().execute(async () => work(this.#handle.database as SqliteDatabase));
+    } catch (error) {
+      throw toSchedulingError(error);
+    }
   }
 
   /** One `BEGIN IMMEDIATE` transaction of synchronous statements, on kysely's (locked) connection. */
