@@ -288,8 +288,8 @@ export async function postgresBenchmarks(): Promise<Result[]> {
     results.push(
       figureRow(
         'PostgreSQL book(), 32 clients, 5 providers, contended',
-        `${perSecond(outcome.booked / seconds)} booked`,
-        `${perSecond(outcome.conflicts / seconds)} conflicts, ${outcome.booked + outcome.conflicts + outcome.other} attempts`,
+        `${perSecond((outcome.booked + outcome.conflicts) / seconds)} decided`,
+        `${outcome.booked} booked, ${outcome.conflicts} conflicts (${perSecond(outcome.conflicts / seconds)})`,
         null,
       ),
     );
