@@ -25,7 +25,7 @@ import type {
   UpcomingWindows,
 } from '../../src/store.js';
 import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
-import { foldStatistics } from '../shared/statistics.js';
+import * as sharedQueries from '../shared/queries.js';
 import { createPostgresMigrator } from './migrations.js';
 import { checkSchemaName, POSTGRES_CODEC, type PostgresSchema, SQLSTATE } from './schema.js';
 
@@ -444,25 +444,7 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 
   listAppointments(filter: AppointmentFilter, page?: PageRequest): Promise<{ items: Appointment[]; total: number }> {
-    return this.#run(async () => {
-      let query = this.#db.selectFrom('appointments');
-      if (filter.patientId !== undefined) query = query.where('patient_id', '=', filter.patientId);
-      if (filter.providerId !== undefined) query = query.where('provider_id', '=', filter.providerId);
-      if (filter.statuses !== undefined) query = query.where('status', 'in', filter.statuses);
-      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
-      if (filter.seriesId !== undefined) query = query.where('series_id', '=', filter.seriesId);
-      if (filter.from !== undefined) query = query.where('start', '>=', filter.from);
-      if (filter.to !== undefined) query = query.where('start', '<', filter.to);
-      const order = page?.order ?? 'asc';
-      let rows = query.selectAll().orderBy('start', order).orderBy('id', order);
-      if (page !== undefined) rows = rows.limit(page.limit).offset(page.offset);
-      const items = (await rows.execute()).map((row) => decodeAppointment(row, POSTGRES_CODEC));
-      const total =
-        page === undefined
-          ? items.length
-          : Number((await query.select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()).count);
-      return { items, total };
-    });
+    return this.#run(() => sharedQueries.listAppointments(this.#readContext, filter, page));
   }
 
   findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]> {
@@ -473,43 +455,11 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 
   statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics> {
-    return this.#run(async () => {
-      let scoped = this.#db.selectFrom('appointments');
-      if (filter.providerId !== undefined) scoped = scoped.where('provider_id', '=', filter.providerId);
-      let inRange = scoped;
-      if (filter.from !== undefined) inRange = inRange.where('start', '>=', filter.from);
-      if (filter.to !== undefined) inRange = inRange.where('start', '<', filter.to);
-      const groups = await inRange
-        .select(['status', 'type', (eb) => eb.fn.countAll<string>().as('count')])
-        .groupBy(['status', 'type'])
-        .execute();
-      const upcoming = await scoped
-        .where('status', 'in', UPCOMING_STATUSES)
-        .where('start', '>=', windows.now)
-        .select([
-          sql<string>`count(*) FILTER (WHERE start < ${windows.endOfToday})`.as('today'),
-          sql<string>`count(*) FILTER (WHERE start < ${windows.endOfWeek})`.as('week'),
-        ])
-        .executeTakeFirstOrThrow();
-      return foldStatistics(groups as Parameters<typeof foldStatistics>[0], upcoming);
-    });
+    return this.#run(() => sharedQueries.statistics(this.#readContext, filter, windows));
   }
 
   dueReminders(channel: ReminderChannel, from: Date, to: Date, limit: number): Promise<Appointment[]> {
-    return this.#run(async () => {
-      const rows = await this.#db
-        .selectFrom('appointments')
-        .selectAll()
-        .where('status', 'in', UPCOMING_STATUSES)
-        .where('start', '>=', from)
-        .where('start', '<', to)
-        .where(REMINDER_COLUMNS[channel], 'is', null)
-        .orderBy('start')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      return rows.map((row) => decodeAppointment(row, POSTGRES_CODEC));
-    });
+    return this.#run(() => sharedQueries.dueReminders(this.#readContext, channel, from, to, limit));
   }
 
   auditTrail(appointmentId: string): Promise<AuditEntry[]> {
@@ -546,6 +496,10 @@ class PostgresAppointmentStore implements PostgresStore {
     } finally {
       client.release(broken);
     }
+  }
+
+  get #readContext(): sharedQueries.ReadContext {
+    return { db: this.#rootDb, table: this.#table('appointments'), codec: POSTGRES_CODEC };
   }
 
   #table(name: keyof PostgresSchema | 'appointment_confirmation_seq'): RawBuilder<unknown> {

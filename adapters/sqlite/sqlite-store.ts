@@ -31,7 +31,7 @@ import {
   encodeAppointmentFields,
   REMINDER_COLUMNS,
 } from '../shared/columns.js';
-import { foldStatistics } from '../shared/statistics.js';
+import * as sharedQueries from '../shared/queries.js';
 import { createSqliteMigrator } from './migrations.js';
 import { MAX_OCCUPIED_MS, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
@@ -307,25 +307,7 @@ class SqliteAppointmentStore implements SqliteStore {
   }
 
   listAppointments(filter: AppointmentFilter, page?: PageRequest): Promise<{ items: Appointment[]; total: number }> {
-    return this.#read(async (db) => {
-      let query = db.selectFrom(APPOINTMENTS);
-      if (filter.patientId !== undefined) query = query.where('patient_id', '=', filter.patientId);
-      if (filter.providerId !== undefined) query = query.where('provider_id', '=', filter.providerId);
-      if (filter.statuses !== undefined) query = query.where('status', 'in', filter.statuses);
-      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
-      if (filter.seriesId !== undefined) query = query.where('series_id', '=', filter.seriesId);
-      if (filter.from !== undefined) query = query.where('start', '>=', filter.from.getTime());
-      if (filter.to !== undefined) query = query.where('start', '<', filter.to.getTime());
-      const order = page?.order ?? 'asc';
-      let rows = query.selectAll().orderBy('start', order).orderBy('id', order);
-      if (page !== undefined) rows = rows.limit(page.limit).offset(page.offset);
-      const items = (await rows.execute()).map((row) => decodeAppointment(row, SQLITE_CODEC));
-      const total =
-        page === undefined
-          ? items.length
-          : Number((await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count);
-      return { items, total };
-    });
+    return this.#read((db) => sharedQueries.listAppointments(this.#readContext(db), filter, page));
   }
 
   /** On the availability hot path: one cached prepared statement, run synchronously. */
@@ -339,45 +321,11 @@ class SqliteAppointmentStore implements SqliteStore {
   }
 
   statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics> {
-    return this.#read(async (db) => {
-      let scoped = db.selectFrom(APPOINTMENTS);
-      if (filter.providerId !== undefined) scoped = scoped.where('provider_id', '=', filter.providerId);
-      let inRange = scoped;
-      if (filter.from !== undefined) inRange = inRange.where('start', '>=', filter.from.getTime());
-      if (filter.to !== undefined) inRange = inRange.where('start', '<', filter.to.getTime());
-      const groups = await inRange
-        .select(['status', 'type', (eb) => eb.fn.countAll<number>().as('count')])
-        .groupBy(['status', 'type'])
-        .execute();
-      const now = windows.now.getTime();
-      const upcoming = await scoped
-        .where('status', 'in', UPCOMING_STATUSES)
-        .where('start', '>=', now)
-        .where('start', '<', Math.max(windows.endOfToday.getTime(), windows.endOfWeek.getTime()))
-        .select([
-          sql<number>`coalesce(sum(start < ${windows.endOfToday.getTime()}), 0)`.as('today'),
-          sql<number>`coalesce(sum(start < ${windows.endOfWeek.getTime()}), 0)`.as('week'),
-        ])
-        .executeTakeFirstOrThrow();
-      return foldStatistics(groups, upcoming);
-    });
+    return this.#read((db) => sharedQueries.statistics(this.#readContext(db), filter, windows));
   }
 
   dueReminders(channel: ReminderChannel, from: Date, to: Date, limit: number): Promise<Appointment[]> {
-    return this.#read(async (db) => {
-      const rows = await db
-        .selectFrom(APPOINTMENTS)
-        .selectAll()
-        .where('status', 'in', UPCOMING_STATUSES)
-        .where('start', '>=', from.getTime())
-        .where('start', '<', to.getTime())
-        .where(REMINDER_COLUMNS[channel], 'is', null)
-        .orderBy('start')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      return rows.map((row) => decodeAppointment(row, SQLITE_CODEC));
-    });
+    return this.#read((db) => sharedQueries.dueReminders(this.#readContext(db), channel, from, to, limit));
   }
 
   auditTrail(appointmentId: string): Promise<AuditEntry[]> {
@@ -391,6 +339,10 @@ class SqliteAppointmentStore implements SqliteStore {
         .execute();
       return rows.map((row) => decodeAuditEntry(row, SQLITE_CODEC));
     });
+  }
+
+  #readContext(db: Db): sharedQueries.ReadContext {
+    return { db, table: sql.table(TABLES.appointments), codec: SQLITE_CODEC };
   }
 
   /** Synchronous reads on kysely's (locked) connection. */
