@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { LIMITS } from '../../src/limits.js';
-import { APPOINTMENT_STATUSES, NON_OCCUPYING_STATUSES, STATUS_TRANSITIONS } from '../../src/status.js';
+import { ALL_STATUSES_SQL, ALLOWED_TRANSITIONS_SQL, NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
 import { checkSchemaName, SQLSTATE } from './schema.js';
 
 /**
@@ -8,11 +8,6 @@ import { checkSchemaName, SQLSTATE } from './schema.js';
  * `btree_gist` is database-wide. SQL only: the guards are derived from the core's tables.
  */
 
-const quoteList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
-const NOT_OCCUPYING = quoteList(NON_OCCUPYING_STATUSES);
-const ALLOWED_TRANSITIONS = quoteList(
-  Object.entries(STATUS_TRANSITIONS).flatMap(([from, targets]) => targets.map((to) => `${from}>${to}`)),
-);
 const { durationMinutes: duration, bufferMinutes: buffer } = LIMITS;
 
 function initialSchema(schema: string): Migration {
@@ -27,7 +22,7 @@ function initialSchema(schema: string): Migration {
           patient_id text NOT NULL,
           provider_id text NOT NULL,
           type text NOT NULL,
-          status text NOT NULL CHECK (status IN (${quoteList(APPOINTMENT_STATUSES)})),
+          status text NOT NULL CHECK (status IN (${ALL_STATUSES_SQL})),
           start timestamptz NOT NULL,
           "end" timestamptz NOT NULL CHECK ("end" > start),
           duration_minutes integer NOT NULL CHECK (duration_minutes BETWEEN ${duration.min} AND ${duration.max}),
@@ -68,11 +63,11 @@ function initialSchema(schema: string): Migration {
           CONSTRAINT appointments_no_overlap EXCLUDE USING gist (
             provider_id WITH =,
             tstzrange(occupied_start, occupied_end, '[)') WITH &&
-          ) WHERE (status NOT IN (${NOT_OCCUPYING}))
+          ) WHERE (status NOT IN (${NOT_OCCUPYING_SQL}))
         )`,
         `CREATE FUNCTION ${s}.appointments_status_transition() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          IF NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${ALLOWED_TRANSITIONS}) THEN
+          IF NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${ALLOWED_TRANSITIONS_SQL}) THEN
             RAISE EXCEPTION 'invalid status transition % -> %', OLD.status, NEW.status
               USING ERRCODE = '${SQLSTATE.invalidTransition}';
           END IF;

@@ -25,6 +25,7 @@ import type {
   UpcomingWindows,
 } from '../../src/store.js';
 import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
+import { migrateToLatest } from '../shared/migrate.js';
 import * as sharedQueries from '../shared/queries.js';
 import { createPostgresMigrator } from './migrations.js';
 import { checkSchemaName, POSTGRES_CODEC, type PostgresSchema, SQLSTATE } from './schema.js';
@@ -126,16 +127,8 @@ class PostgresAppointmentStore implements PostgresStore {
     this.#onRetry = onRetry;
   }
 
-  async migrate(): Promise<void> {
-    // Two processes migrating one schema at once can race on kysely's bookkeeping tables; the
-    // retry finds the schema complete and does nothing.
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const { error } = await createPostgresMigrator(this.#rootDb as Kysely<unknown>, this.schema).migrateToLatest();
-      if (error === undefined) return;
-      lastError = error;
-    }
-    throw new SchedulingError('Could not migrate the PostgreSQL schema', 'INTERNAL_ERROR', 500, { cause: lastError });
+  migrate(): Promise<void> {
+    return migrateToLatest(createPostgresMigrator(this.#rootDb as Kysely<unknown>, this.schema), 'PostgreSQL');
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { LIMITS } from '../../src/limits.js';
-import { APPOINTMENT_STATUSES, NON_OCCUPYING_STATUSES, STATUS_TRANSITIONS } from '../../src/status.js';
+import { ALL_STATUSES_SQL, ALLOWED_TRANSITIONS_SQL, NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
 import { MAX_OCCUPIED_MS, TABLES } from './schema.js';
 
 /**
@@ -8,11 +8,6 @@ import { MAX_OCCUPIED_MS, TABLES } from './schema.js';
  * derived from the core's single sources of truth (the transition table, the limits).
  */
 
-const quoteList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
-const NOT_OCCUPYING = quoteList(NON_OCCUPYING_STATUSES);
-const ALLOWED_TRANSITIONS = quoteList(
-  Object.entries(STATUS_TRANSITIONS).flatMap(([from, targets]) => targets.map((to) => `${from}>${to}`)),
-);
 const { durationMinutes: duration, bufferMinutes: buffer } = LIMITS;
 
 // An overlapping occupying row of the same provider must start within MAX_OCCUPIED_MS before
@@ -22,7 +17,7 @@ const overlapGuard = (excludeSelf: string) => `
   WHERE EXISTS (
     SELECT 1 FROM ${TABLES.appointments} AS other
     WHERE other.provider_id = NEW.provider_id
-      AND other.status NOT IN (${NOT_OCCUPYING})
+      AND other.status NOT IN (${NOT_OCCUPYING_SQL})
       AND other.occupied_start > NEW.start - NEW.buffer_before_minutes * 60000 - ${MAX_OCCUPIED_MS}
       AND other.occupied_start < NEW."end" + NEW.buffer_after_minutes * 60000
       AND other.occupied_end > NEW.start - NEW.buffer_before_minutes * 60000
@@ -37,7 +32,7 @@ const initialSchema: Migration = {
         patient_id TEXT NOT NULL,
         provider_id TEXT NOT NULL,
         type TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN (${quoteList(APPOINTMENT_STATUSES)})),
+        status TEXT NOT NULL CHECK (status IN (${ALL_STATUSES_SQL})),
         start INTEGER NOT NULL,
         "end" INTEGER NOT NULL CHECK ("end" > start),
         duration_minutes INTEGER NOT NULL
@@ -73,7 +68,7 @@ const initialSchema: Migration = {
         CHECK (status <> 'cancelled' OR (cancelled_at IS NOT NULL AND length(cancellation_reason) > 0))
       ) STRICT`,
       `CREATE INDEX appointments_provider_occupied ON ${TABLES.appointments} (provider_id, occupied_start)
-        WHERE status NOT IN (${NOT_OCCUPYING})`,
+        WHERE status NOT IN (${NOT_OCCUPYING_SQL})`,
       `CREATE INDEX appointments_provider_start ON ${TABLES.appointments} (provider_id, start)`,
       `CREATE INDEX appointments_patient_start ON ${TABLES.appointments} (patient_id, start)`,
       `CREATE INDEX appointments_start ON ${TABLES.appointments} (start)`,
@@ -81,15 +76,15 @@ const initialSchema: Migration = {
       `CREATE UNIQUE INDEX appointments_idempotency_key ON ${TABLES.appointments} (idempotency_key)
         WHERE idempotency_key IS NOT NULL`,
       `CREATE TRIGGER appointments_no_overlap_insert BEFORE INSERT ON ${TABLES.appointments}
-        WHEN NEW.status NOT IN (${NOT_OCCUPYING})
+        WHEN NEW.status NOT IN (${NOT_OCCUPYING_SQL})
         BEGIN ${overlapGuard('')} END`,
       `CREATE TRIGGER appointments_no_overlap_update
         BEFORE UPDATE OF provider_id, status, start, "end", buffer_before_minutes, buffer_after_minutes
         ON ${TABLES.appointments}
-        WHEN NEW.status NOT IN (${NOT_OCCUPYING})
+        WHEN NEW.status NOT IN (${NOT_OCCUPYING_SQL})
         BEGIN ${overlapGuard('AND other.id <> NEW.id')} END`,
       `CREATE TRIGGER appointments_status_transition BEFORE UPDATE OF status ON ${TABLES.appointments}
-        WHEN NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${ALLOWED_TRANSITIONS})
+        WHEN NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${ALLOWED_TRANSITIONS_SQL})
         BEGIN SELECT RAISE(ABORT, 'invalid_status_transition'); END`,
       `CREATE TABLE ${TABLES.auditLog} (
         id TEXT PRIMARY KEY NOT NULL,

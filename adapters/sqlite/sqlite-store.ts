@@ -31,7 +31,9 @@ import {
   encodeAppointmentFields,
   REMINDER_COLUMNS,
 } from '../shared/columns.js';
+import { migrateToLatest } from '../shared/migrate.js';
 import * as sharedQueries from '../shared/queries.js';
+import { NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
 import { createSqliteMigrator } from './migrations.js';
 import { MAX_OCCUPIED_MS, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
@@ -67,7 +69,6 @@ type Db = Kysely<SqliteSchema>;
 type Trx = Transaction<SqliteSchema>;
 
 const APPOINTMENTS = 'appointments' as const;
-const NOT_OCCUPYING_SQL = NON_OCCUPYING_STATUSES.map((status) => `'${status}'`).join(', ');
 const INSERT_APPOINTMENT_SQL = `INSERT INTO ${TABLES.appointments} (${APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')})
   VALUES (${APPOINTMENT_COLUMNS.map(() => '?').join(', ')})`;
 const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, changes) VALUES (?, ?, ?, ?, ?, ?)`;
@@ -151,16 +152,8 @@ class SqliteAppointmentStore implements SqliteStore {
     this.#handle = handle;
   }
 
-  async migrate(): Promise<void> {
-    // A second process migrating at the same moment can lose a race on kysely's lock row; the
-    // retry then finds the schema complete and does nothing.
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const { error } = await createSqliteMigrator(this.#db as Kysely<unknown>).migrateToLatest();
-      if (error === undefined) return;
-      lastError = error;
-    }
-    throw new SchedulingError('Could not migrate the SQLite schema', 'INTERNAL_ERROR', 500, { cause: lastError });
+  migrate(): Promise<void> {
+    return migrateToLatest(createSqliteMigrator(this.#db as Kysely<unknown>), 'SQLite');
   }
 
   async close(): Promise<void> {
