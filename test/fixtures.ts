@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Appointment, AppointmentStatus, NewAppointmentRow } from '../src/index.js';
+import { expect } from 'vitest';
+import { type Appointment, type AppointmentStatus, type NewAppointmentRow, ValidationError } from '../src/index.js';
 
 /** A settable clock for tests: `clock.now` is what the Scheduler sees. */
 export function manualClock(start: string) {
@@ -75,4 +76,15 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the promise to reject');
+}
+
+/** The field paths of the ValidationError `action` throws (fails if it throws anything else or nothing). */
+export function validationPaths(action: () => unknown): string[] {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).issues.map((issue) => issue.path);
+  }
+  throw new Error('expected a ValidationError');
 }

@@ -3,27 +3,21 @@ import rruleModule from 'rrule';
 import { getSlots } from 'slot-calculator';
 import { expandRecurrence, findOverlaps, generateSlots, type TimeRange } from '../../src/index.js';
 import { floorRow, medianTimes, type Result, timeRow } from './measure.js';
-import { randomRanges, SLOT_MONTH, slotMonthBookings } from './workloads.js';
+import { randomRanges, SLOT_MONTH, slotMonthBookings, workingIntervals } from './workloads.js';
 
 const { RRule } = rruleModule;
+
+const SLOT_MS = 30 * 60_000;
 
 /** A generator with no cleverness: every slot of every day against every booking. */
 function naiveSlots(bookings: readonly TimeRange[]): number {
   let available = 0;
-  for (let day = 1; day <= 31; day++) {
-    const date = DateTime.fromObject({ year: 2026, month: 3, day }, { zone: SLOT_MONTH.timeZone });
-    if (date.weekday > 5) continue;
-    for (const [from, to] of [
-      [8, 12],
-      [13, 18],
-    ] as const) {
-      const end = date.set({ hour: to }).toMillis();
-      for (let start = date.set({ hour: from }).toMillis(); start + 30 * 60_000 <= end; start += 30 * 60_000) {
-        const free = bookings.every(
-          (booking) => booking.end.getTime() <= start || booking.start.getTime() >= start + 30 * 60_000,
-        );
-        if (free) available++;
-      }
+  for (const [from, to] of workingIntervals()) {
+    for (let start = from; start + SLOT_MS <= to; start += SLOT_MS) {
+      const free = bookings.every(
+        (booking) => booking.end.getTime() <= start || booking.start.getTime() >= start + SLOT_MS,
+      );
+      if (free) available++;
     }
   }
   return available;
@@ -36,18 +30,10 @@ function floorSlots(bookings: readonly TimeRange[]): number {
     .sort((a, b) => a[0] - b[0]);
   let available = 0;
   let next = 0;
-  for (let day = 1; day <= 31; day++) {
-    const date = DateTime.fromObject({ year: 2026, month: 3, day }, { zone: SLOT_MONTH.timeZone });
-    if (date.weekday > 5) continue;
-    for (const [from, to] of [
-      [8, 12],
-      [13, 18],
-    ] as const) {
-      const end = date.set({ hour: to }).toMillis();
-      for (let start = date.set({ hour: from }).toMillis(); start + 30 * 60_000 <= end; start += 30 * 60_000) {
-        while (next < busy.length && (busy[next] as readonly [number, number])[1] <= start) next++;
-        if (next >= busy.length || (busy[next] as readonly [number, number])[0] >= start + 30 * 60_000) available++;
-      }
+  for (const [from, to] of workingIntervals()) {
+    for (let start = from; start + SLOT_MS <= to; start += SLOT_MS) {
+      while (next < busy.length && (busy[next] as readonly [number, number])[1] <= start) next++;
+      if (next >= busy.length || (busy[next] as readonly [number, number])[0] >= start + SLOT_MS) available++;
     }
   }
   return available;

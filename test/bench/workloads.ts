@@ -27,10 +27,9 @@ export const SLOT_MONTH = {
   stepMinutes: 30,
 } as const;
 
-/** 300 existing 30-minute bookings on working-hour half hours of March 2026 (London). */
-export function slotMonthBookings(): Array<{ start: Date; end: Date }> {
-  const random = seededRandom(42);
-  const candidates: Array<{ start: Date; end: Date }> = [];
+/** The month's working intervals as instants, computed with luxon (the plain way). */
+export function workingIntervals(): Array<readonly [number, number]> {
+  const intervals: Array<readonly [number, number]> = [];
   for (let day = 1; day <= 31; day++) {
     const date = DateTime.fromObject({ year: 2026, month: 3, day }, { zone: SLOT_MONTH.timeZone });
     if (date.weekday > 5) continue;
@@ -38,10 +37,19 @@ export function slotMonthBookings(): Array<{ start: Date; end: Date }> {
       [8, 12],
       [13, 18],
     ] as const) {
-      for (let half = from * 2; half < to * 2; half++) {
-        const start = date.set({ hour: Math.floor(half / 2), minute: (half % 2) * 30 });
-        candidates.push({ start: start.toJSDate(), end: start.plus({ minutes: 30 }).toJSDate() });
-      }
+      intervals.push([date.set({ hour: from }).toMillis(), date.set({ hour: to }).toMillis()]);
+    }
+  }
+  return intervals;
+}
+
+/** 300 existing 30-minute bookings on working-hour half hours of March 2026 (London). */
+export function slotMonthBookings(): Array<{ start: Date; end: Date }> {
+  const random = seededRandom(42);
+  const candidates: Array<{ start: Date; end: Date }> = [];
+  for (const [from, to] of workingIntervals()) {
+    for (let start = from; start < to; start += 30 * 60_000) {
+      candidates.push({ start: new Date(start), end: new Date(start + 30 * 60_000) });
     }
   }
   for (let i = candidates.length - 1; i > 0; i--) {

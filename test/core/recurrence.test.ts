@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { expandRecurrence, type Recurrence, ValidationError } from '../../src/index.js';
+import { expandRecurrence, type Recurrence } from '../../src/index.js';
+import { validationPaths } from '../fixtures.js';
 
 /** An instant from an unambiguous local time in a zone (the test's own reference conversion). */
 const local = (text: string, zone: string) => DateTime.fromISO(text, { zone }).toJSDate();
@@ -14,16 +15,6 @@ function expand(start: Date | string, timeZone: string, recurrence: Recurrence):
     timeZone,
     recurrence,
   });
-}
-
-function validationPaths(action: () => unknown): string[] {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).issues.map((issue) => issue.path);
-  }
-  throw new Error('expected a ValidationError');
 }
 
 describe('expandRecurrence', () => {

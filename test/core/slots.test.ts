@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { validationPaths } from '../fixtures.js';
 
 type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
@@ -11,7 +12,6 @@ import {
   suggestSlots,
   type TimeRange,
   type TimeSlot,
-  ValidationError,
   WEEKDAYS,
   type WeeklyHours,
 } from '../../src/index.js';
@@ -19,16 +19,6 @@ import {
 const local = (text: string, zone: string) => DateTime.fromISO(text, { zone }).toJSDate();
 const wall = (slot: TimeSlot, zone: string) => DateTime.fromJSDate(slot.start, { zone }).toFormat('HH:mm');
 const sundayOnly = (start: string, end: string): WeeklyHours => ({ sunday: [{ start, end }] });
-
-function validationPaths(action: () => unknown): string[] {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).issues.map((issue) => issue.path);
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('generateSlots', () => {
   describe('working hours', () => {
