@@ -56,7 +56,10 @@ export type SqliteStoreOptions = (
 ) & {
   /** Default `FULL`. */
   readonly synchronous?: SqliteSynchronous;
-  /** How long a writer waits for another process's write lock, in ms; default 5000. */
+  /**
+   * How long a writer waits for another process's write lock, in ms; default 5000. The wait is
+   * asynchronous: the Node event loop keeps serving while this store waits its turn.
+   */
   readonly busyTimeoutMs?: number;
 };
 
@@ -69,6 +72,8 @@ type Db = Kysely<SqliteSchema>;
 type Trx = Transaction<SqliteSchema>;
 
 const APPOINTMENTS = 'appointments' as const;
+/** SQLite's own (blocking) wait for a lock, per statement; longer waits happen asynchronously. */
+const STATEMENT_BUSY_TIMEOUT_MS = 10;
 const INSERT_APPOINTMENT_SQL = `INSERT INTO ${TABLES.appointments} (${APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')})
   VALUES (${APPOINTMENT_COLUMNS.map(() => '?').join(', ')})`;
 const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, changes) VALUES (?, ?, ?, ?, ?, ?)`;
@@ -125,7 +130,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       database: openDatabase,
       async onCreateConnection(connection) {
         const pragmas = [
-          `PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`,
+          // SQLite's own busy handler sleeps inside the (synchronous) driver, blocking the event
+          // loop: keep it to a few milliseconds and wait for the write lock asynchronously instead.
+          `PRAGMA busy_timeout = ${Math.min(STATEMENT_BUSY_TIMEOUT_MS, Math.max(0, Math.floor(busyTimeoutMs)))}`,
           'PRAGMA journal_mode = WAL',
           `PRAGMA synchronous = ${synchronous}`,
           'PRAGMA foreign_keys = ON',
@@ -134,7 +141,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       },
     }),
   });
-  return new SqliteAppointmentStore(db, handle);
+  return new SqliteAppointmentStore(db, handle, Math.max(0, busyTimeoutMs));
 }
 
 /** The open database, once kysely has opened it (on its first connection). */
@@ -146,10 +153,12 @@ class SqliteAppointmentStore implements SqliteStore {
   readonly dialect = 'sqlite' as const;
   readonly #db: Db;
   readonly #handle: DatabaseHandle;
+  readonly #busyTimeoutMs: number;
 
-  constructor(db: Db, handle: DatabaseHandle) {
+  constructor(db: Db, handle: DatabaseHandle, busyTimeoutMs: number) {
     this.#db = db;
     this.#handle = handle;
+    this.#busyTimeoutMs = busyTimeoutMs;
   }
 
   migrate(): Promise<void> {
@@ -350,18 +359,20 @@ class SqliteAppointmentStore implements SqliteStore {
   /** One `BEGIN IMMEDIATE` transaction of synchronous statements, on kysely's (locked) connection. */
   async #writeSync<T>(work: (database: SqliteDatabase) => T): Promise<T> {
     try {
-      return await this.#db.connection().execute(async () => {
-        const database = this.#handle.database as SqliteDatabase;
-        database.prepare('BEGIN IMMEDIATE').run([]);
-        try {
-          const result = work(database);
-          database.prepare('COMMIT').run([]);
-          return result;
-        } catch (error) {
-          database.prepare('ROLLBACK').run([]);
-          throw error;
-        }
-      });
+      return await this.#whenUnlocked(() =>
+        this.#db.connection().execute(async () => {
+          const database = this.#handle.database as SqliteDatabase;
+          database.prepare('BEGIN IMMEDIATE').run([]);
+          try {
+            const result = work(database);
+            database.prepare('COMMIT').run([]);
+            return result;
+          } catch (error) {
+            database.prepare('ROLLBACK').run([]);
+            throw error;
+          }
+        }),
+      );
     } catch (error) {
       throw toSchedulingError(error);
     }
@@ -369,9 +380,26 @@ class SqliteAppointmentStore implements SqliteStore {
 
   async #write<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
     try {
-      return await this.#db.transaction().execute(work);
+      return await this.#whenUnlocked(() => this.#db.transaction().execute(work));
     } catch (error) {
       throw toSchedulingError(error);
+    }
+  }
+
+  /**
+   * Runs a write transaction, and again after a short asynchronous pause while another process
+   * holds the write lock (`BEGIN IMMEDIATE` answered SQLITE_BUSY, so nothing was done), until
+   * `busyTimeoutMs` has passed.
+   */
+  async #whenUnlocked<T>(write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
+      }
     }
   }
 
@@ -516,6 +544,11 @@ function decodeIdempotencyRow(row: SqliteSchema['appointment_idempotency_keys'])
   };
 }
 
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 function isTriggerAbort(error: unknown, message: string): boolean {
   return (
     error instanceof Error &&
@@ -528,7 +561,9 @@ function isTriggerAbort(error: unknown, message: string): boolean {
 function toSchedulingError(error: unknown): SchedulingError {
   if (error instanceof SchedulingError) return error;
   if (isTriggerAbort(error, 'appointment_overlap')) return new ConflictError([], { cause: error });
-  const code = (error as { code?: unknown })?.code;
-  const message = code === 'SQLITE_BUSY' ? 'The database is busy; try again' : 'The appointment store failed';
-  return new SchedulingError(message, 'INTERNAL_ERROR', code === 'SQLITE_BUSY' ? 503 : 500, { cause: error });
+  return isBusy(error)
+    ? new SchedulingError('The database stayed locked by another writer; try again', 'INTERNAL_ERROR', 503, {
+        cause: error,
+      })
+    : new SchedulingError('The appointment store failed', 'INTERNAL_ERROR', 500, { cause: error });
 }

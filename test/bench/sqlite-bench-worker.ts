@@ -8,6 +8,7 @@ const [filename, providerId, countText] = process.argv.slice(2) as [string, stri
 const store = createSqliteStore({ filename });
 const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
 let booked = 0;
+const started = Date.now();
 let busy = 0;
 let other = 0;
 for (let i = 0; i < Number(countText); i++) {
@@ -27,5 +28,6 @@ for (let i = 0; i < Number(countText); i++) {
     else other++;
   }
 }
+const finished = Date.now();
 await store.close();
-process.stdout.write(`${JSON.stringify({ booked, busy, other })}\n`);
+process.stdout.write(`${JSON.stringify({ booked, busy, other, started, finished })}\n`);

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
 import { STATUS_TRANSITIONS } from '../../src/index.js';
-import { at, newRow } from '../fixtures.js';
+import { at, newRow, rejectionOf } from '../fixtures.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-guards-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -19,7 +19,8 @@ describe('SQLite connection settings', () => {
     expect(database.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(database.pragma('synchronous', { simple: true })).toBe(2);
     expect(database.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(database.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // SQLite's own blocking wait stays short; the store waits for the write lock asynchronously.
+    expect(database.pragma('busy_timeout', { simple: true })).toBe(10);
     await store.close();
     // The host's database stays open: the store never closes what it did not open.
     expect(database.open).toBe(true);
@@ -28,10 +29,10 @@ describe('SQLite connection settings', () => {
 
   it('uses synchronous=NORMAL only when asked', async () => {
     const database = new Database(join(directory, 'normal.db'));
-    const store = createSqliteStore({ database, synchronous: 'NORMAL', busyTimeoutMs: 1234 });
+    const store = createSqliteStore({ database, synchronous: 'NORMAL', busyTimeoutMs: 5 });
     await store.migrate();
     expect(database.pragma('synchronous', { simple: true })).toBe(1);
-    expect(database.pragma('busy_timeout', { simple: true })).toBe(1234);
+    expect(database.pragma('busy_timeout', { simple: true })).toBe(5);
     await store.close();
     database.close();
   });
@@ -194,6 +195,43 @@ describe('SQLite confirmation numbers', () => {
       'APT-2026-10000',
       'APT-2026-10001',
     ]);
+    await store.close();
+  });
+});
+
+describe('SQLite waiting for another process’s write lock', () => {
+  it('waits without blocking the event loop, then writes', async () => {
+    const file = join(directory, `lock-${randomUUID()}.db`);
+    const store = createSqliteStore({ filename: file });
+    await store.migrate();
+    const other = new Database(file);
+    other.prepare('BEGIN IMMEDIATE').run();
+    const write = store.insertAppointments([newRow({ start: at('2026-03-02T09:00:00Z') })], { onConflict: 'fail' });
+    // While the store waits for the lock, timers still fire: the event loop is free.
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(10);
+    other.prepare('COMMIT').run();
+    other.close();
+    const result = await write;
+    expect(result.kind === 'inserted' && result.inserted).toHaveLength(1);
+    await store.close();
+  });
+
+  it('gives up after busyTimeoutMs with a 503 SchedulingError, having written nothing', async () => {
+    const file = join(directory, `lock-${randomUUID()}.db`);
+    const store = createSqliteStore({ filename: file, busyTimeoutMs: 100 });
+    await store.migrate();
+    const other = new Database(file);
+    other.prepare('BEGIN IMMEDIATE').run();
+    const row = newRow({ start: at('2026-03-02T09:00:00Z') });
+    const error = await rejectionOf(store.insertAppointments([row], { onConflict: 'fail' }));
+    expect(error).toMatchObject({ code: 'INTERNAL_ERROR', httpStatus: 503 });
+    other.prepare('ROLLBACK').run();
+    other.close();
+    expect(await store.getAppointment(row.appointment.id)).toBeNull();
     await store.close();
   });
 });

@@ -83,6 +83,17 @@ describe('SQLite under several OS processes', () => {
   }, 120_000);
 });
 
+describe('SQLite start-up from several processes', () => {
+  it('migrates one fresh file from 4 processes at once, once', async () => {
+    const file = join(directory, 'migrate-race.db');
+    const outputs = await Promise.all([0, 1, 2, 3].map(() => run('sqlite-migrate-worker.mjs', [file])));
+    expect(outputs.map((output) => output.trim())).toEqual(['migrated', 'migrated', 'migrated', 'migrated']);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT name FROM appointment_kit_migrations').all()).toEqual([{ name: '0001_initial_schema' }]);
+    db.close();
+  }, 60_000);
+});
+
 describe('SQLite crash safety', () => {
   it('keeps every series all-or-nothing when the writer is killed with SIGKILL at random moments', async () => {
     const file = await migratedFile('crash.db');
