@@ -277,7 +277,8 @@ export function createScheduler(options: SchedulerOptions) {
       const request = parseInput(schemas.createAppointment, input);
       const at = now();
       if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
-      const fingerprint = fingerprintOf(request);
+      // Only a keyed request needs its digest (hashing is wasted work on every other booking).
+      const fingerprint = request.idempotencyKey === undefined ? '' : fingerprintOf(request);
       if (request.idempotencyKey !== undefined) {
         const record = await store.getIdempotencyRecord(request.idempotencyKey);
         if (record !== null) return replay(record, fingerprint);

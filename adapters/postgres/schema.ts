@@ -1,4 +1,5 @@
 import type { ColumnCodec } from '../shared/columns.js';
+import type * as shared from '../shared/tables.js';
 
 /** Valid schema names: lower-case identifiers, so they never need escaping beyond quotes. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -29,63 +30,15 @@ export const POSTGRES_CODEC: ColumnCodec = {
   decodeJson: (value) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value),
 };
 
-/** Columns of `appointments` as kysely sees them. */
-export interface AppointmentsTable {
-  id: string;
-  patient_id: string;
-  provider_id: string;
-  type: string;
-  status: string;
-  start: Date;
-  end: Date;
-  duration_minutes: number;
-  buffer_before_minutes: number;
-  buffer_after_minutes: number;
+/** Columns of `appointments` as kysely sees them: `timestamptz` as Date, `jsonb` parsed. */
+export type AppointmentsTable = shared.AppointmentsTable<Date, unknown> & {
   occupied_start: Date;
   occupied_end: Date;
-  time_zone: string;
-  reason: string | null;
-  notes: string | null;
-  confirmation_code: string;
-  confirmed_at: Date | null;
-  checked_in_at: Date | null;
-  checked_out_at: Date | null;
-  cancellation_reason: string | null;
-  cancelled_at: Date | null;
-  cancelled_by: string | null;
-  no_show_at: Date | null;
-  series_id: string | null;
-  occurrence_index: number | null;
-  recurrence: unknown;
-  reminder_email_at: Date | null;
-  reminder_sms_at: Date | null;
-  reminder_whatsapp_at: Date | null;
-  idempotency_key: string | null;
-  version: number;
-  metadata: unknown;
-  created_at: Date;
-  updated_at: Date;
-  created_by: string;
-  updated_by: string;
-}
+};
 
-export interface AuditLogTable {
-  id: string;
-  appointment_id: string;
-  action: string;
-  actor_id: string | null;
-  at: Date;
-  changes: unknown;
-}
+export type AuditLogTable = shared.AuditLogTable<Date, unknown>;
 
-export interface IdempotencyKeysTable {
-  key: string;
-  fingerprint: string;
-  appointment_id: string;
-  series_id: string | null;
-  skipped: unknown;
-  created_at: Date;
-}
+export type IdempotencyKeysTable = shared.IdempotencyKeysTable<Date, unknown>;
 
 /** The kysely database type of the PostgreSQL store (tables live in the configured schema). */
 export interface PostgresSchema {

@@ -1,5 +1,5 @@
 import type { GeneratedAlways } from 'kysely';
-import type { AppointmentStatus } from '../../src/status.js';
+import type * as shared from '../shared/tables.js';
 
 /** Table names, defined once. */
 export const TABLES = {
@@ -15,42 +15,7 @@ export const TABLES = {
 export const MAX_OCCUPIED_MS = (480 + 240 + 240) * 60_000;
 
 /** `appointments` as SQLite stores it: instants as integer epoch milliseconds, JSON as text. */
-export interface AppointmentsTable {
-  id: string;
-  patient_id: string;
-  provider_id: string;
-  type: string;
-  status: AppointmentStatus;
-  start: number;
-  end: number;
-  duration_minutes: number;
-  buffer_before_minutes: number;
-  buffer_after_minutes: number;
-  time_zone: string;
-  reason: string | null;
-  notes: string | null;
-  confirmation_code: string;
-  confirmed_at: number | null;
-  checked_in_at: number | null;
-  checked_out_at: number | null;
-  cancellation_reason: string | null;
-  cancelled_at: number | null;
-  cancelled_by: string | null;
-  no_show_at: number | null;
-  series_id: string | null;
-  occurrence_index: number | null;
-  recurrence: string | null;
-  reminder_email_at: number | null;
-  reminder_sms_at: number | null;
-  reminder_whatsapp_at: number | null;
-  idempotency_key: string | null;
-  version: number;
-  metadata: string;
-  created_at: number;
-  updated_at: number;
-  created_by: string;
-  updated_by: string;
-}
+export type AppointmentsTable = shared.AppointmentsTable<number, string>;
 
 /** Columns SQLite computes itself (generated), readable but never written. */
 export interface OccupiedColumns {
@@ -58,23 +23,9 @@ export interface OccupiedColumns {
   occupied_end: GeneratedAlways<number>;
 }
 
-export interface AuditLogTable {
-  id: string;
-  appointment_id: string;
-  action: string;
-  actor_id: string | null;
-  at: number;
-  changes: string;
-}
+export type AuditLogTable = shared.AuditLogTable<number, string>;
 
-export interface IdempotencyKeysTable {
-  key: string;
-  fingerprint: string;
-  appointment_id: string;
-  series_id: string | null;
-  skipped: string;
-  created_at: number;
-}
+export type IdempotencyKeysTable = shared.IdempotencyKeysTable<number, string>;
 
 export interface CountersTable {
   name: string;
