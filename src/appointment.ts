@@ -99,5 +99,10 @@ export interface AuditEntry {
   readonly action: AuditAction;
   readonly actorId: string | null;
   readonly at: Date;
+  /**
+   * The appointment version this entry produced (a change) or saw (a read): the trail is ordered
+   * by it, so skewed clocks on several app servers cannot reorder it.
+   */
+  readonly version: number;
   readonly changes: FieldChanges;
 }

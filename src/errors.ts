@@ -22,6 +22,9 @@ export type SchedulingErrorCode =
   | 'INVALID_TRANSITION'
   | 'STALE_VERSION'
   | 'FORBIDDEN'
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'BUSY'
+  | 'STORAGE_FULL'
   | 'INTERNAL_ERROR';
 
 /** Options shared by every error constructor. */
@@ -172,5 +175,46 @@ export class StaleVersionError extends SchedulingError {
 export class ForbiddenError extends SchedulingError {
   constructor(message = 'This action is not allowed', options: SchedulingErrorOptions = {}) {
     super(message, 'FORBIDDEN', 403, options);
+  }
+}
+
+/**
+ * An idempotency key was used again with a different request: nothing was booked, and the first
+ * request's result stands. HTTP 422 (the key, not the resource, is at fault).
+ */
+export class IdempotencyMismatchError extends SchedulingError {
+  /** The key that was reused. */
+  readonly key: string;
+
+  constructor(key: string, options: SchedulingErrorOptions = {}) {
+    super('This idempotency key was already used for a different request', 'IDEMPOTENCY_MISMATCH', 422, options);
+    this.key = key;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { key: this.key };
+  }
+}
+
+/**
+ * The database stayed locked by another writer for longer than the store waits; nothing was
+ * written and the same call may simply be tried again. HTTP 503.
+ */
+export class BusyError extends SchedulingError {
+  constructor(
+    message = 'The database stayed locked by another writer; try again',
+    options: SchedulingErrorOptions = {},
+  ) {
+    super(message, 'BUSY', 503, options);
+  }
+}
+
+/**
+ * The database could not write because its disk (or quota) is full; nothing was written. HTTP 507.
+ * `cause` holds the driver's own error.
+ */
+export class StorageFullError extends SchedulingError {
+  constructor(options: SchedulingErrorOptions = {}) {
+    super('The database is out of storage space; nothing was written', 'STORAGE_FULL', 507, options);
   }
 }

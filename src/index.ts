@@ -38,18 +38,21 @@ export {
 } from './directory.js';
 // Errors
 export {
+  BusyError,
   ConflictError,
   ForbiddenError,
+  IdempotencyMismatchError,
   InvalidTransitionError,
   NotFoundError,
   SchedulingError,
   type SchedulingErrorCode,
   type SchedulingErrorOptions,
   StaleVersionError,
+  StorageFullError,
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
-export { LIMITS } from './limits.js';
+export { LIMITS, MAX_OCCUPIED_MS } from './limits.js';
 export { isValidTimeZone, WEEKDAYS, type Weekday } from './local-time.js';
 // Overlap
 export {
@@ -79,11 +82,14 @@ export {
 // Validation
 export {
   type AvailabilityQuery,
+  appointmentIdSchema,
   type CreateAppointmentInput,
   createSchemas,
   instantSchema,
+  isStorableText,
   type ListAppointmentsQuery,
   localDateSchema,
+  metadataSchema,
   parseInput,
   RECURRENCE_FREQUENCIES,
   type Recurrence,
@@ -100,6 +106,7 @@ export {
   schemas,
   toValidationIssues,
   type UpdateAppointmentInput,
+  uuidIdSchema,
 } from './schemas.js';
 // Working hours and slots
 export {
@@ -120,6 +127,7 @@ export {
   type AppointmentStatus,
   assertTransition,
   canTransition,
+  INITIAL_STATUSES,
   isAppointmentStatus,
   isFinalStatus,
   isOccupyingStatus,

@@ -1,4 +1,7 @@
-/** The numeric limits of SPEC §6, defined once and used by the schemas and the core alike. */
+/**
+ * The numeric limits of every input, defined once: the schemas, the core and both stores'
+ * migrations derive from these (a database guard never carries a number of its own).
+ */
 export const LIMITS = Object.freeze({
   /** Appointment duration in minutes. */
   durationMinutes: Object.freeze({ min: 15, max: 480 }),
@@ -12,7 +15,7 @@ export const LIMITS = Object.freeze({
   cancellationReasonLength: 2000,
   /** `recurrence.interval`. */
   recurrenceInterval: Object.freeze({ min: 1, max: 52 }),
-  /** Most occurrences in one series (also `recurrence.maxOccurrences`). */
+  /** Most occurrences in one series (also `recurrence.maxOccurrences` and an RRULE's `COUNT`). */
   maxOccurrences: 100,
   /** A series spans at most this many years from its first occurrence. */
   maxSeriesYears: 2,
@@ -26,4 +29,20 @@ export const LIMITS = Object.freeze({
   maxSuggestions: 200,
   /** Length of an idempotency key. */
   idempotencyKeyLength: 200,
+  /** Length of a host id (patient, provider) and of an actor id. */
+  idLength: 200,
+  /** Length of an RRULE text. */
+  rruleLength: 1000,
+  /**
+   * `metadata`: nesting depth (the object itself is depth 1), total size as JSON text in UTF-16
+   * code units, and the length of one key.
+   */
+  metadata: Object.freeze({ maxDepth: 16, maxJsonLength: 16_384, maxKeyLength: 200 }),
 });
+
+/**
+ * The longest range one appointment can occupy, in ms: the longest duration with the longest
+ * buffer on each side. The SQLite overlap guard scans this far back from a new range, so it is
+ * derived here and nowhere written by hand: raise a limit and the guard follows.
+ */
+export const MAX_OCCUPIED_MS = (LIMITS.durationMinutes.max + 2 * LIMITS.bufferMinutes.max) * 60_000;

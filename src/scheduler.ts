@@ -12,7 +12,14 @@ import type {
 import { REMINDER_CHANNELS } from './appointment.js';
 import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES, defineAppointmentTypes } from './appointment-types.js';
 import { createPermissiveDirectory, type ParticipantDirectory, type ProviderProfile } from './directory.js';
-import { ConflictError, InvalidTransitionError, NotFoundError, StaleVersionError, ValidationError } from './errors.js';
+import {
+  ConflictError,
+  IdempotencyMismatchError,
+  InvalidTransitionError,
+  NotFoundError,
+  StaleVersionError,
+  ValidationError,
+} from './errors.js';
 import { LIMITS } from './limits.js';
 import {
   dayNumberToLocalDate,
@@ -28,7 +35,14 @@ import {
 } from './local-time.js';
 import { occupiedRange, type TimeRange } from './overlap.js';
 import { expandRecurrence } from './recurrence.js';
-import { createSchemas, parseInput, type Recurrence, type SchemaOptions, type Schemas } from './schemas.js';
+import {
+  createSchemas,
+  isStorableText,
+  parseInput,
+  type Recurrence,
+  type SchemaOptions,
+  type Schemas,
+} from './schemas.js';
 import { generateSlots, type TimeSlot } from './slots.js';
 import { APPOINTMENT_STATUSES, type AppointmentStatus, assertTransition, STATUS_TRANSITIONS } from './status.js';
 import type { AppointmentChange, AppointmentPatch, AppointmentStore, NewAuditEntry } from './store.js';
@@ -179,25 +193,33 @@ export function createScheduler(options: SchedulerOptions) {
     if (!profile.active) throw ValidationError.forField('patientId', 'The patient is not active');
   }
 
-  async function load(id: string): Promise<Appointment> {
-    if (typeof id !== 'string' || id.length === 0) throw ValidationError.forField('id', 'Must be an appointment id');
-    const appointment = await store.getAppointment(id);
-    if (appointment === null) throw new NotFoundError('Appointment', id);
+  /** An appointment by its id in any letter case; `NotFoundError` if there is none. */
+  async function load(id: unknown): Promise<Appointment> {
+    const canonical = parseInput(schemas.appointmentId, id, 'id');
+    const appointment = await store.getAppointment(canonical);
+    if (appointment === null) throw new NotFoundError('Appointment', canonical);
     return appointment;
   }
 
+  /**
+   * An audit entry; `version` is the appointment version the entry produced (a change) or saw
+   * (a read), which is what orders the trail, whatever the writers' clocks say.
+   */
   const auditEntry = (
     appointmentId: string,
     action: AuditAction,
     actor: Actor | null,
     at: Date,
+    version: number,
     changes: FieldChanges,
-  ): NewAuditEntry => ({ id: randomUUID(), appointmentId, action, actorId: actor?.id ?? null, at, changes });
+  ): NewAuditEntry => ({ id: randomUUID(), appointmentId, action, actorId: actor?.id ?? null, at, version, changes });
 
   async function logReads(appointments: readonly Appointment[], action: 'viewed' | 'listed', actor?: Actor) {
     if (!auditReads || appointments.length === 0) return;
     const at = now();
-    await store.appendAudit(appointments.map((item) => auditEntry(item.id, action, actor ?? null, at, {})));
+    await store.appendAudit(
+      appointments.map((item) => auditEntry(item.id, action, actor ?? null, at, item.version, {})),
+    );
   }
 
   /**
@@ -224,10 +246,17 @@ export function createScheduler(options: SchedulerOptions) {
       try {
         const [updated] = await store.applyChanges([
           {
-            id,
+            id: current.id,
             expectedVersion: current.version,
             set: planned.set,
-            audit: auditEntry(id, planned.action, actor, at, diff(current, planned.set)),
+            audit: auditEntry(
+              current.id,
+              planned.action,
+              actor,
+              stampAfter(current, at),
+              current.version + 1,
+              diff(current, planned.set),
+            ),
           },
         ]);
         return updated as Appointment;
@@ -326,7 +355,7 @@ export function createScheduler(options: SchedulerOptions) {
           createdBy: actor.id,
           updatedBy: actor.id,
         };
-        return { appointment, audit: auditEntry(appointment.id, 'created', actor, at, snapshot(appointment)) };
+        return { appointment, audit: auditEntry(appointment.id, 'created', actor, at, 1, snapshot(appointment)) };
       });
       const keyed = request.idempotencyKey;
       const result = await store.insertAppointments(rows, {
@@ -349,6 +378,7 @@ export function createScheduler(options: SchedulerOptions) {
 
     /** One appointment; `NotFoundError` if there is none. */
     async get(id: string, actor?: Actor): Promise<Appointment> {
+      if (actor !== undefined) assertActor(actor);
       const appointment = await load(id);
       await logReads([appointment], 'viewed', actor);
       return appointment;
@@ -468,10 +498,11 @@ export function createScheduler(options: SchedulerOptions) {
      */
     async cancelSeries(seriesId: string, input: unknown, actor: Actor): Promise<{ cancelled: Appointment[] }> {
       assertActor(actor);
+      const series = parseInput(schemas.appointmentId, seriesId, 'seriesId');
       const request = parseInput(schemas.cancelSeries, input);
       for (let attempt = 0; ; attempt++) {
-        const { items } = await store.listAppointments({ seriesId });
-        if (items.length === 0) throw new NotFoundError('Series', seriesId);
+        const { items } = await store.listAppointments({ seriesId: series });
+        if (items.length === 0) throw new NotFoundError('Series', series);
         const at = now();
         const changes: AppointmentChange[] = items
           .filter((item) => STATUS_TRANSITIONS[item.status].includes('cancelled'))
@@ -487,7 +518,7 @@ export function createScheduler(options: SchedulerOptions) {
               id: item.id,
               expectedVersion: item.version,
               set,
-              audit: auditEntry(item.id, 'cancelled', actor, at, diff(item, set)),
+              audit: auditEntry(item.id, 'cancelled', actor, stampAfter(item, at), item.version + 1, diff(item, set)),
             };
           });
         try {
@@ -657,8 +688,8 @@ export function createScheduler(options: SchedulerOptions) {
 
     /** Every recorded change (and, with `auditReads`, read) of an appointment, oldest first. */
     async auditTrail(id: string): Promise<AuditEntry[]> {
-      await load(id);
-      return store.auditTrail(id);
+      const appointment = await load(id);
+      return store.auditTrail(appointment.id);
     },
 
     /**
@@ -688,23 +719,24 @@ export function createScheduler(options: SchedulerOptions) {
      * workers race; false if it was already claimed or the appointment is no longer upcoming.
      */
     async claimReminder(id: string, channel: ReminderChannel, actor?: Actor): Promise<boolean> {
+      const appointmentId = parseInput(schemas.appointmentId, id, 'id');
       const parsed = parseChannel(channel);
       if (actor !== undefined) assertActor(actor);
-      return store.claimReminder(id, parsed, now(), actor?.id ?? null);
+      return store.claimReminder(appointmentId, parsed, now(), actor?.id ?? null);
     },
   };
 
   async function replay(
-    record: { appointmentId: string; seriesId: string | null; fingerprint: string; skipped: SeriesResult['skipped'] },
+    record: {
+      key: string;
+      appointmentId: string;
+      seriesId: string | null;
+      fingerprint: string;
+      skipped: SeriesResult['skipped'];
+    },
     fingerprint: string,
   ): Promise<BookingResult> {
-    if (record.fingerprint !== fingerprint) {
-      throw ValidationError.forField(
-        'idempotencyKey',
-        'This key was already used for a different request',
-        'idempotency_mismatch',
-      );
-    }
+    if (record.fingerprint !== fingerprint) throw new IdempotencyMismatchError(record.key);
     const appointment = await load(record.appointmentId);
     if (record.seriesId === null) return { appointment };
     const { items } = await store.listAppointments({ seriesId: record.seriesId });
@@ -740,9 +772,25 @@ function isChangeable(status: AppointmentStatus): boolean {
 }
 
 function assertActor(actor: Actor): void {
-  if (typeof actor !== 'object' || actor === null || typeof actor.id !== 'string' || actor.id.length === 0) {
-    throw ValidationError.forField('actor.id', 'Every change needs the acting user id');
+  const id: unknown = typeof actor === 'object' && actor !== null ? actor.id : undefined;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw ValidationError.forField('actor.id', 'Every change needs the acting user id', 'invalid_type');
   }
+  if (id.length > LIMITS.idLength || !isStorableText(id)) {
+    throw ValidationError.forField(
+      'actor.id',
+      `Must be at most ${LIMITS.idLength} characters, without NUL or unpaired surrogates`,
+      'invalid_text',
+    );
+  }
+}
+
+/**
+ * The instant a change is recorded at: now, but never before the appointment's last change, so
+ * `updatedAt` and the audit trail never run backwards when app servers' clocks disagree.
+ */
+function stampAfter(current: Appointment, at: Date): Date {
+  return at.getTime() >= current.updatedAt.getTime() ? at : new Date(current.updatedAt.getTime());
 }
 
 function parseExpectedVersion(changeOptions: ChangeOptions | undefined): number | undefined {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JsonValue } from './appointment.js';
 import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES } from './appointment-types.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { LIMITS } from './limits.js';
@@ -24,6 +25,48 @@ function isRealLocalDate(text: string): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
+
+// A lone UTF-16 surrogate cannot be stored losslessly (PostgreSQL refuses it, SQLite turns it
+// into U+FFFD) and PostgreSQL refuses NUL in text: both are refused at the boundary so that what
+// a store returns is always exactly what was sent, on every store.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * True if every store keeps `text` exactly: well-formed UTF-16 (no unpaired surrogate) and no
+ * NUL character.
+ *
+ * @example
+ * isStorableText('café 🩺'); // true
+ * isStorableText('a\u0000b'); // false
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+}
+
+const STORABLE_TEXT = {
+  message: 'Must not contain NUL characters or unpaired UTF-16 surrogates',
+  params: { code: 'invalid_text' },
+} as const;
+
+/** A string of at most `max` characters that every store keeps exactly. */
+function storableString(max: number, required = 'Must be a string') {
+  return z
+    .string({ error: required })
+    .max(max, `Must be at most ${max} characters`)
+    .refine(isStorableText, STORABLE_TEXT);
+}
+
+/**
+ * Ids the library makes (appointments, series): UUIDs, written canonically in lower case, so an
+ * upper-case copy of an id names the same appointment.
+ */
+export const appointmentIdSchema = z.uuid({ error: 'Must be a UUID' }).transform((id) => id.toLowerCase());
+
+/**
+ * The default host id (patients, providers): a UUID in any letter case, canonicalised to lower
+ * case, so `ABC…` and `abc…` are one provider everywhere, in every check and every store.
+ */
+export const uuidIdSchema = z.uuid({ error: 'Must be a UUID' }).transform((id) => id.toLowerCase());
 
 /** An instant: a `Date` or an ISO-8601 date-time string with `Z` or an offset. */
 export const instantSchema = z
@@ -55,13 +98,110 @@ const flag = z.preprocess(
 );
 
 const durationMinutes = wholeNumber(LIMITS.durationMinutes.min, LIMITS.durationMinutes.max);
-const reason = z.string().max(LIMITS.reasonLength, `Must be at most ${LIMITS.reasonLength} characters`);
-const notes = z.string().max(LIMITS.notesLength, `Must be at most ${LIMITS.notesLength} characters`);
-const metadata = z.record(z.string(), z.json(), { error: 'Must be a JSON object' });
-const cancellationReason = z
-  .string({ error: 'A cancellation reason is required' })
-  .max(LIMITS.cancellationReasonLength, `Must be at most ${LIMITS.cancellationReasonLength} characters`)
-  .refine((text) => text.trim().length > 0, 'A cancellation reason is required');
+const reason = storableString(LIMITS.reasonLength);
+const notes = storableString(LIMITS.notesLength);
+const cancellationReason = storableString(LIMITS.cancellationReasonLength, 'A cancellation reason is required').refine(
+  (text) => text.trim().length > 0,
+  'A cancellation reason is required',
+);
+
+/** One problem found in a metadata value, with the path below `metadata`. */
+interface MetadataProblem {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+  readonly code: string;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+/**
+ * The first reason `value` is not acceptable metadata, or null. The walk is iterative and stops
+ * at the depth and size limits, so a hostile value (thousands of levels deep, a cycle, a huge
+ * array) costs bounded work and never overflows the stack.
+ */
+function metadataProblem(value: unknown): MetadataProblem | null {
+  const { maxDepth, maxJsonLength, maxKeyLength } = LIMITS.metadata;
+  if (!isPlainObject(value)) return { path: [], message: 'Must be a JSON object', code: 'invalid_type' };
+  // Roughly the length of the value as JSON text, counted down as the walk goes.
+  let budget = maxJsonLength;
+  const tooBig = { path: [], message: `Must be at most ${maxJsonLength} characters as JSON`, code: 'too_big' };
+  const pending: Array<{ value: unknown; path: Array<string | number>; depth: number }> = [
+    { value, path: [], depth: 1 },
+  ];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { value: node, path, depth } = item;
+    if (node === null || typeof node === 'boolean') {
+      budget -= 5;
+    } else if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return { path, message: 'Must be a finite number', code: 'invalid_type' };
+      budget -= 24;
+    } else if (typeof node === 'string') {
+      if (!isStorableText(node)) return { path, ...STORABLE_TEXT, code: STORABLE_TEXT.params.code };
+      budget -= node.length + 2;
+    } else if (Array.isArray(node) || isPlainObject(node)) {
+      if (depth > maxDepth) {
+        return { path, message: `Must be nested at most ${maxDepth} levels deep`, code: 'too_deep' };
+      }
+      const keys: Array<string | number> = Array.isArray(node) ? [...node.keys()] : Object.keys(node);
+      budget -= 2 + keys.length;
+      if (budget < 0) return tooBig;
+      for (const key of keys) {
+        if (typeof key === 'string') {
+          if (key === '__proto__') {
+            return { path: [...path, key], message: 'The key "__proto__" is not allowed', code: 'invalid_key' };
+          }
+          if (!isStorableText(key) || key.length > maxKeyLength) {
+            return {
+              path: [...path, key],
+              message: `Keys must be at most ${maxKeyLength} characters, without NUL or unpaired surrogates`,
+              code: 'invalid_key',
+            };
+          }
+          budget -= key.length + 3;
+        }
+        pending.push({
+          value: (node as Record<string | number, unknown>)[key],
+          path: [...path, key],
+          depth: depth + 1,
+        });
+      }
+    } else {
+      return {
+        path,
+        message: 'Must be a JSON value: a string, finite number, boolean, null, array or object',
+        code: 'invalid_type',
+      };
+    }
+    if (budget < 0) return tooBig;
+  }
+  return null;
+}
+
+/**
+ * Host-defined JSON, kept exactly as given: a plain object, at most
+ * `LIMITS.metadata.maxDepth` levels deep and `LIMITS.metadata.maxJsonLength` characters as JSON,
+ * with storable text and no `__proto__` key (refused, never silently dropped).
+ */
+export const metadataSchema = z
+  .unknown()
+  .superRefine((value, context) => {
+    const problem = metadataProblem(value);
+    if (problem !== null) {
+      context.addIssue({
+        code: 'custom',
+        path: [...problem.path],
+        message: problem.message,
+        params: { code: problem.code },
+      });
+    }
+  })
+  .transform((value) => value as Record<string, JsonValue>)
+  .meta({ type: 'object', description: 'Host-defined JSON object' });
+const metadata = metadataSchema;
 
 /**
  * A recurrence: either a pattern (`frequency`, `interval`, optional `endDate` and
@@ -82,7 +222,7 @@ export const recurrenceSchema = z
       })
       .optional(),
     maxOccurrences: wholeNumber(1, LIMITS.maxOccurrences).optional(),
-    rrule: z.string().min(1, 'Must not be empty').max(1000, 'Must be at most 1000 characters').optional(),
+    rrule: storableString(LIMITS.rruleLength).min(1, 'Must not be empty').optional(),
   })
   .superRefine((value, context) => {
     if (value.rrule === undefined && value.frequency === undefined) {
@@ -133,7 +273,13 @@ export type Recurrence = RecurrencePattern | RecurrenceRule;
 
 /** Options of {@link createSchemas}. */
 export interface SchemaOptions {
-  /** How host ids (patients, providers) are validated; default: UUID strings. */
+  /**
+   * How host ids (patients, providers) are validated and canonicalised; default
+   * {@link uuidIdSchema}. Its output is the id's one canonical form: if the host's ids compare
+   * case-insensitively, the schema must fold the case itself (e.g.
+   * `z.string().min(1).transform((id) => id.toLowerCase())`), because every check and every store
+   * compares ids exactly as this schema returns them.
+   */
   readonly idSchema?: z.ZodType<string>;
   /** The appointment types `type` may name; default {@link DEFAULT_APPOINTMENT_TYPES}. */
   readonly appointmentTypes?: readonly AppointmentType[];
@@ -144,7 +290,15 @@ export interface SchemaOptions {
  * {@link schemas} is the default set (UUID ids, the built-in types).
  */
 export function createSchemas(options: SchemaOptions = {}) {
-  const id = options.idSchema ?? z.uuid({ error: 'Must be a UUID' });
+  const id =
+    options.idSchema === undefined
+      ? uuidIdSchema
+      : options.idSchema
+          .refine((value) => typeof value === 'string' && value.length > 0, 'Must not be empty')
+          .refine((value) => value.length <= LIMITS.idLength && isStorableText(value), {
+            message: `Must be at most ${LIMITS.idLength} characters, without NUL or unpaired surrogates`,
+            params: { code: 'invalid_text' },
+          });
   const typeKeys = (options.appointmentTypes ?? DEFAULT_APPOINTMENT_TYPES).map((type) => type.key);
   const type = z.enum(typeKeys as [string, ...string[]], { error: `Must be one of ${typeKeys.join(', ')}` });
   const status = z.enum(APPOINTMENT_STATUSES, { error: `Must be one of ${APPOINTMENT_STATUSES.join(', ')}` });
@@ -159,11 +313,7 @@ export function createSchemas(options: SchemaOptions = {}) {
     notes: notes.optional(),
     metadata: metadata.optional(),
     recurrence: recurrenceSchema.optional(),
-    idempotencyKey: z
-      .string()
-      .min(1, 'Must not be empty')
-      .max(LIMITS.idempotencyKeyLength, `Must be at most ${LIMITS.idempotencyKeyLength} characters`)
-      .optional(),
+    idempotencyKey: storableString(LIMITS.idempotencyKeyLength).min(1, 'Must not be empty').optional(),
   });
 
   const updateAppointment = z
@@ -280,6 +430,7 @@ export function createSchemas(options: SchemaOptions = {}) {
 
   return {
     id,
+    appointmentId: appointmentIdSchema,
     createAppointment,
     updateAppointment,
     rescheduleAppointment,
@@ -343,10 +494,12 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, prefi
 export function toValidationIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
   return error.issues.flatMap((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    // A refinement of ours names its own code in `params` (e.g. `invalid_text`).
+    const ownCode = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
     return keys.map((key) => ({
       path: joinPath([...(prefix ? [prefix] : []), ...issue.path.map(String), ...(key ? [key] : [])]),
       message: issue.code === 'unrecognized_keys' ? 'Unknown field' : issue.message,
-      code: issue.code,
+      code: typeof ownCode === 'string' ? ownCode : issue.code,
     }));
   });
 }

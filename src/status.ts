@@ -26,6 +26,12 @@ export const STATUS_TRANSITIONS: Readonly<Record<AppointmentStatus, readonly App
   no_show: Object.freeze([] as const),
 });
 
+/**
+ * The statuses an appointment may be created in. Every other status is reached only through the
+ * transition table, and both databases refuse a row written straight into one.
+ */
+export const INITIAL_STATUSES: readonly AppointmentStatus[] = Object.freeze(['scheduled'] as const);
+
 /** Statuses that no longer occupy the provider's time. */
 export const NON_OCCUPYING_STATUSES: readonly AppointmentStatus[] = Object.freeze(['cancelled', 'no_show'] as const);
 

@@ -97,7 +97,7 @@ export interface AppointmentStore {
   /** Scheduled or confirmed appointments starting in `[from, to)` whose `channel` reminder is unclaimed, by start. */
   dueReminders(channel: ReminderChannel, from: Date, to: Date, limit: number): Promise<Appointment[]>;
 
-  /** The audit trail of one appointment, oldest first. */
+  /** The audit trail of one appointment, by version (then by write order). */
   auditTrail(appointmentId: string): Promise<AuditEntry[]>;
 }
 
@@ -114,6 +114,8 @@ export interface NewAuditEntry {
   readonly action: AuditAction;
   readonly actorId: string | null;
   readonly at: Date;
+  /** The appointment version the entry produced (a change, `created` is 1) or saw (a read). */
+  readonly version: number;
   readonly changes: FieldChanges;
 }
 

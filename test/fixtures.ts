@@ -63,6 +63,7 @@ export function newRow(overrides: Partial<Omit<Appointment, 'confirmationCode'>>
       action: 'created',
       actorId: 'user-1',
       at: createdAt,
+      version: 1,
       changes: {},
     },
   };
@@ -88,3 +89,16 @@ export function validationPaths(action: () => unknown): string[] {
   }
   throw new Error('expected a ValidationError');
 }
+
+/**
+ * The status changes that take a new row (created `scheduled`) into each status, for tests that
+ * write by hand: the databases refuse a row inserted straight into any other status.
+ */
+export const WORKFLOW_PATHS: Readonly<Record<AppointmentStatus, readonly AppointmentStatus[]>> = {
+  scheduled: [],
+  confirmed: ['confirmed'],
+  in_progress: ['confirmed', 'in_progress'],
+  completed: ['confirmed', 'in_progress', 'completed'],
+  cancelled: ['cancelled'],
+  no_show: ['no_show'],
+};

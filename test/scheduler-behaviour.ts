@@ -10,6 +10,7 @@ import {
   createStaticDirectory,
   DEFAULT_APPOINTMENT_TYPES,
   defineAppointmentTypes,
+  IdempotencyMismatchError,
   InvalidTransitionError,
   NotFoundError,
   type Scheduler,
@@ -231,8 +232,8 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
         const error = await rejectionOf(
           scheduler.book(booking('2026-03-02T11:00:00Z', { idempotencyKey: 'req-2' }), receptionist),
         );
-        expect(error).toBeInstanceOf(ValidationError);
-        expect((error as ValidationError).issues[0]?.path).toBe('idempotencyKey');
+        expect(error).toBeInstanceOf(IdempotencyMismatchError);
+        expect(error).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH', details: { key: 'req-2' } });
         expect(await countRows()).toBe(1);
       });
 

@@ -48,6 +48,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         action: 'updated',
         actorId: 'user-2',
         at: at(when),
+        version: expectedVersion + 1,
         changes: { note: { before: null, after: 'x' } },
       },
     });
@@ -464,6 +465,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
             action: 'viewed',
             actorId: 'auditor',
             at: at('2026-03-01T12:00:00Z'),
+            version: 1,
             changes: {},
           },
         ]);

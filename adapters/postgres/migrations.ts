@@ -1,6 +1,14 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { LIMITS } from '../../src/limits.js';
-import { ALL_STATUSES_SQL, ALLOWED_TRANSITIONS_SQL, NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
+import {
+  ALL_STATUSES_SQL,
+  ALLOWED_TRANSITIONS_SQL,
+  CANONICAL_ID_COLUMNS,
+  IMMUTABLE_APPOINTMENT_COLUMNS,
+  INITIAL_STATUSES_SQL,
+  NOT_OCCUPYING_SQL,
+  UUID_REGEX_SQL,
+} from '../shared/sql-lists.js';
 import { checkSchemaName, SQLSTATE } from './schema.js';
 
 /**
@@ -112,9 +120,90 @@ function initialSchema(schema: string): Migration {
   };
 }
 
+/** A trigger function that refuses the write with `message` and our own SQLSTATE `code`. */
+const refusal = (
+  name: string,
+  message: string,
+  code: string,
+) => `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION '${message}' USING ERRCODE = '${code}';
+  END $$`;
+
+/**
+ * Guards against every form of hand-written SQL, the same as the SQLite store's: canonical ids,
+ * rows inserted only in an initial status, appointments never deleted or truncated, the columns
+ * fixed at creation never rewritten, the audit log never truncated, a recorded idempotency key
+ * never repointed; and the audit entries' versions, which order the trail.
+ */
+function hardening(schema: string): Migration {
+  const s = `"${schema}"`;
+  const nonCanonical = (column: string) => `(${column} ~ ${UUID_REGEX_SQL} AND ${column} <> lower(${column}))`;
+  return {
+    async up(db: Kysely<unknown>) {
+      const statements = [
+        // Fold UUIDs written before ids were canonicalised. (If two letter cases of one
+        // provider's id double-booked, the exclusion constraint stops the migration here.)
+        ...['patient_id', 'provider_id'].map(
+          (column) => `UPDATE ${s}.appointments SET ${column} = lower(${column}) WHERE ${nonCanonical(column)}`,
+        ),
+        `ALTER TABLE ${s}.appointments ADD CONSTRAINT appointments_canonical_ids
+          CHECK (NOT (${CANONICAL_ID_COLUMNS.map((column) => `coalesce(${nonCanonical(column)}, false)`).join(' OR ')}))`,
+        refusal(
+          `${s}.appointments_initial_status`,
+          'appointments are created in an initial status',
+          SQLSTATE.initialStatus,
+        ),
+        `CREATE TRIGGER appointments_initial_status BEFORE INSERT ON ${s}.appointments
+          FOR EACH ROW WHEN (NEW.status NOT IN (${INITIAL_STATUSES_SQL}))
+          EXECUTE FUNCTION ${s}.appointments_initial_status()`,
+        refusal(`${s}.appointments_never_deleted`, 'appointments are never deleted', SQLSTATE.appointmentsNeverDeleted),
+        `CREATE TRIGGER appointments_never_deleted BEFORE DELETE ON ${s}.appointments
+          FOR EACH ROW EXECUTE FUNCTION ${s}.appointments_never_deleted()`,
+        `CREATE TRIGGER appointments_never_truncated BEFORE TRUNCATE ON ${s}.appointments
+          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.appointments_never_deleted()`,
+        refusal(
+          `${s}.appointments_immutable_columns`,
+          'this column is fixed when an appointment is created',
+          SQLSTATE.immutableColumn,
+        ),
+        `CREATE TRIGGER appointments_immutable_columns
+          BEFORE UPDATE OF ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')} ON ${s}.appointments
+          FOR EACH ROW WHEN (${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `NEW."${column}" IS DISTINCT FROM OLD."${column}"`).join(' OR ')})
+          EXECUTE FUNCTION ${s}.appointments_immutable_columns()`,
+        `CREATE TRIGGER appointment_audit_log_never_truncated BEFORE TRUNCATE ON ${s}.appointment_audit_log
+          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.appointment_audit_log_append_only()`,
+        // Audit entries carry the version they produced or saw; number the existing ones.
+        `ALTER TABLE ${s}.appointment_audit_log ADD COLUMN version integer`,
+        `ALTER TABLE ${s}.appointment_audit_log DISABLE TRIGGER appointment_audit_log_append_only`,
+        `UPDATE ${s}.appointment_audit_log AS entry SET version = numbered.version
+          FROM (
+            SELECT id, greatest(1, count(*) FILTER (WHERE action NOT IN ('viewed', 'listed'))
+              OVER (PARTITION BY appointment_id ORDER BY at, seq)) AS version
+            FROM ${s}.appointment_audit_log
+          ) AS numbered
+          WHERE numbered.id = entry.id`,
+        `ALTER TABLE ${s}.appointment_audit_log ENABLE TRIGGER appointment_audit_log_append_only`,
+        `ALTER TABLE ${s}.appointment_audit_log ALTER COLUMN version SET NOT NULL`,
+        `ALTER TABLE ${s}.appointment_audit_log ADD CONSTRAINT appointment_audit_log_version CHECK (version >= 1)`,
+        `CREATE INDEX appointment_audit_log_version ON ${s}.appointment_audit_log (appointment_id, version, seq)`,
+        refusal(
+          `${s}.appointment_idempotency_keys_recorded`,
+          'an idempotency key keeps its first request',
+          SQLSTATE.idempotencyKeyRecorded,
+        ),
+        `CREATE TRIGGER appointment_idempotency_keys_recorded BEFORE UPDATE ON ${s}.appointment_idempotency_keys
+          FOR EACH ROW EXECUTE FUNCTION ${s}.appointment_idempotency_keys_recorded()`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  };
+}
+
 /** Every migration for a schema, by name; names sort in the order they apply. */
 export function postgresMigrations(schema: string): Record<string, Migration> {
-  return { '0001_initial_schema': initialSchema(checkSchemaName(schema)) };
+  const checked = checkSchemaName(schema);
+  return { '0001_initial_schema': initialSchema(checked), '0002_hardening': hardening(checked) };
 }
 
 /** A kysely Migrator over {@link postgresMigrations}, its bookkeeping tables in the same schema. */

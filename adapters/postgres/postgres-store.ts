@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Appointment, AuditEntry, ReminderChannel } from '../../src/appointment.js';
 import {
+  BusyError,
   ConflictError,
   InvalidTransitionError,
   NotFoundError,
   SchedulingError,
   StaleVersionError,
+  StorageFullError,
+  ValidationError,
 } from '../../src/errors.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
@@ -141,6 +144,7 @@ class PostgresAppointmentStore implements PostgresStore {
       rows.length === 1 &&
       only !== undefined &&
       options.onConflict === 'fail' &&
+      options.idempotency === undefined &&
       isOccupyingStatus(only.appointment.status)
     ) {
       return this.#insertOne(only, options);
@@ -149,16 +153,15 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 
   /**
-   * One booking in one statement: take the provider's lock, insert the appointment with its
-   * confirmation number, its audit row and its idempotency record. The exclusion constraint is
-   * the check; when it fires, the blocking ids are looked up afterwards.
+   * One unkeyed booking in one statement: take the provider's lock, insert the appointment with
+   * its confirmation number and its audit row. The exclusion constraint is the check; when it
+   * fires, the blocking ids are looked up afterwards.
    */
   async #insertOne(row: NewAppointmentRow, options: InsertOptions): Promise<InsertResult> {
     const stored = { ...row.appointment, ...firstRowExtras(row.appointment, options) };
     const columns = withOccupiedRange(encodeAppointmentFields(stored, POSTGRES_CODEC), stored);
     const names = Object.keys(columns);
     const table = this.#table('appointments');
-    const idempotency = options.idempotency;
     const query = sql<{ confirmation_code: string }>`
       WITH locked AS (SELECT pg_advisory_xact_lock(${this.#lockKey(stored.providerId)}) AS held),
       inserted AS (
@@ -167,15 +170,6 @@ class PostgresAppointmentStore implements PostgresStore {
         RETURNING id, confirmation_code
       ),
       audited AS (${this.#auditInsert([row.audit], sql`inserted`)})
-      ${
-        idempotency === undefined
-          ? sql``
-          : sql`, keyed AS (
-        INSERT INTO ${this.#table('appointment_idempotency_keys')} (key, fingerprint, appointment_id, series_id, skipped, created_at)
-        SELECT ${idempotency.key}::text, ${idempotency.fingerprint}::text, id, ${stored.seriesId}::text, '[]'::jsonb, ${idempotency.createdAt}::timestamptz
-        FROM inserted
-      )`
-      }
       SELECT confirmation_code FROM inserted`;
     try {
       const compiled = query.compile(this.#rootDb);
@@ -189,22 +183,24 @@ class PostgresAppointmentStore implements PostgresStore {
           cause: error,
         });
       }
-      if (idempotency !== undefined && sqlState(error) === SQLSTATE.uniqueViolation) {
-        const record = await this.getIdempotencyRecord(idempotency.key);
-        if (record !== null) return { kind: 'replay', record };
-      }
       throw toSchedulingError(error);
     }
   }
 
   /**
-   * Several rows (a series) in one transaction: lock each provider, find every clash with one
-   * query, decide in memory which rows go in, then insert them and their audit rows in bulk.
+   * Keyed bookings and series, in one transaction. A keyed request first takes its key's lock
+   * and looks the key up, before any provider lock or overlap check: concurrent retries of one
+   * request queue on the key, and every one after the first replays its result instead of
+   * meeting the first one's appointment as a conflict. Then each provider is locked, every clash
+   * found with one query, the rows that go in decided in memory and inserted in bulk.
    */
   async #insertMany(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
     try {
       return await this.#transaction(async (trx) => {
         if (options.idempotency !== undefined) {
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${`${this.schema}:idempotency`}::text), hashtext(${options.idempotency.key}::text))`.execute(
+            trx,
+          );
           const existing = await readIdempotencyRecord(trx, options.idempotency.key);
           if (existing !== null) return { kind: 'replay', record: existing };
         }
@@ -263,7 +259,12 @@ class PostgresAppointmentStore implements PostgresStore {
         return { kind: 'inserted', inserted, skipped };
       });
     } catch (error) {
-      if (options.idempotency !== undefined && sqlState(error) === SQLSTATE.uniqueViolation) {
+      // Only a writer that bypassed the key lock (another library version, hand-written SQL) can
+      // get here with the key recorded: the first result still stands.
+      if (
+        options.idempotency !== undefined &&
+        (error instanceof ConflictError || sqlState(error) === SQLSTATE.uniqueViolation)
+      ) {
         const record = await this.getIdempotencyRecord(options.idempotency.key);
         if (record !== null) return { kind: 'replay', record };
       }
@@ -392,25 +393,21 @@ class PostgresAppointmentStore implements PostgresStore {
 
   async claimReminder(id: string, channel: ReminderChannel, at: Date, actorId: string | null): Promise<boolean> {
     const column = REMINDER_COLUMNS[channel];
-    const audit: NewAuditEntry = {
-      id: randomUUID(),
-      appointmentId: id,
-      action: 'reminder_sent',
-      actorId,
-      at,
-      changes: { [`reminders.${channel}`]: { before: null, after: at } },
-    };
+    const changes = { [`reminders.${channel}`]: { before: null, after: at } };
     // One statement: the conditional update takes the row lock, so a racing claimer re-checks
-    // the column after the winner commits and updates nothing.
+    // the column after the winner commits and updates nothing. `updated_at` never runs
+    // backwards, whatever this caller's clock says; the audit entry takes the claimed version.
     const query = sql<{ appointment_id: string }>`
       WITH claimed AS (
         UPDATE ${this.#table('appointments')}
            SET ${sql.id(column)} = ${at}::timestamptz, version = version + 1,
-               updated_at = ${at}::timestamptz, updated_by = ${actorId ?? 'system'}::text
+               updated_at = greatest(updated_at, ${at}::timestamptz), updated_by = ${actorId ?? 'system'}::text
          WHERE id = ${id}::text AND ${sql.id(column)} IS NULL AND status IN (${sql.join(UPCOMING_STATUSES)})
-        RETURNING id
+        RETURNING id, version, updated_at
       )
-      ${this.#auditInsert([audit], sql`claimed`)}
+      INSERT INTO ${this.#table('appointment_audit_log')} (id, appointment_id, action, actor_id, at, version, changes)
+      SELECT ${randomUUID()}::text, id, 'reminder_sent', ${actorId}::text, updated_at, version, ${JSON.stringify(changes)}::jsonb
+      FROM claimed
       RETURNING appointment_id`;
     try {
       const result = await this.#retrying(() => query.execute(this.#rootDb));
@@ -461,7 +458,7 @@ class PostgresAppointmentStore implements PostgresStore {
         .selectFrom('appointment_audit_log')
         .selectAll()
         .where('appointment_id', '=', appointmentId)
-        .orderBy('at')
+        .orderBy('version')
         .orderBy(sql`seq`)
         .execute();
       return rows.map((row) => decodeAuditEntry(row, POSTGRES_CODEC));
@@ -475,7 +472,10 @@ class PostgresAppointmentStore implements PostgresStore {
   async #prepared(text: string, values: readonly unknown[]): Promise<unknown[]> {
     let name = this.#statementNames.get(text);
     if (name === undefined) {
-      name = `appointment_kit_${this.#statementNames.size}_${this.schema}`.slice(0, 63);
+      // Named by a digest of the text itself: one name always means one text, so stores sharing
+      // a pool (other schemas, or a store re-created on the host's pool) never collide, and the
+      // name fits PostgreSQL's 63 bytes whatever the schema name's length.
+      name = `appointment_kit_${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
       this.#statementNames.set(text, name);
     }
     const client = (await (await this.#pool()).connect()) as unknown as PreparingClient;
@@ -522,12 +522,12 @@ class PostgresAppointmentStore implements PostgresStore {
   #auditInsert(entries: readonly NewAuditEntry[], from?: RawBuilder<unknown>): RawBuilder<unknown> {
     const table = this.#table('appointment_audit_log');
     const values = (entry: NewAuditEntry) =>
-      sql`${entry.id}::text, ${entry.appointmentId}::text, ${entry.action}::text, ${entry.actorId}::text, ${entry.at}::timestamptz, ${JSON.stringify(entry.changes)}::jsonb`;
+      sql`${entry.id}::text, ${entry.appointmentId}::text, ${entry.action}::text, ${entry.actorId}::text, ${entry.at}::timestamptz, ${entry.version}::integer, ${JSON.stringify(entry.changes)}::jsonb`;
     if (from !== undefined) {
       const [entry] = entries as [NewAuditEntry];
-      return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, changes) SELECT ${values(entry)} FROM ${from}`;
+      return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes) SELECT ${values(entry)} FROM ${from}`;
     }
-    return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, changes) VALUES ${sql.join(
+    return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes) VALUES ${sql.join(
       entries.map((entry) => sql`(${values(entry)})`),
     )}`;
   }
@@ -549,8 +549,12 @@ class PostgresAppointmentStore implements PostgresStore {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Our transactions run at READ COMMITTED whatever the server's default: every check reads
+   * after taking its lock, and under REPEATABLE READ the snapshot would predate the lock.
+   */
   async #transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-    return this.#retrying(() => this.#db.transaction().execute(work));
+    return this.#retrying(() => this.#db.transaction().setIsolationLevel('read committed').execute(work));
   }
 
   /** Retries a whole statement or transaction after a serialization failure or deadlock, a bounded number of times. */
@@ -633,7 +637,29 @@ function sqlState(error: unknown): string | undefined {
 
 function toSchedulingError(error: unknown): SchedulingError {
   if (error instanceof SchedulingError) return error;
-  // A writer outside the library raced us past our checks; the constraint still refused it.
-  if (sqlState(error) === SQLSTATE.exclusionViolation) return new ConflictError([], { cause: error });
-  return new SchedulingError('The appointment store failed', 'INTERNAL_ERROR', 500, { cause: error });
+  switch (sqlState(error)) {
+    // A writer outside the library raced us past our checks; the constraint still refused it.
+    case SQLSTATE.exclusionViolation:
+      return new ConflictError([], { cause: error });
+    case SQLSTATE.diskFull:
+      return new StorageFullError({ cause: error });
+    case SQLSTATE.lockNotAvailable:
+      return new BusyError(undefined, { cause: error });
+    // Text PostgreSQL cannot hold (NUL, an unpaired surrogate): the schemas refuse it first, so
+    // only a caller of the store itself gets here.
+    case SQLSTATE.characterNotInRepertoire:
+    case SQLSTATE.untranslatableCharacter:
+      return new ValidationError(
+        [
+          {
+            path: '',
+            message: 'Contains text PostgreSQL cannot store (NUL or an unpaired surrogate)',
+            code: 'invalid_text',
+          },
+        ],
+        { cause: error },
+      );
+    default:
+      return new SchedulingError('The appointment store failed', 'INTERNAL_ERROR', 500, { cause: error });
+  }
 }

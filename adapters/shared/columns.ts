@@ -120,6 +120,7 @@ export function decodeAuditEntry(row: Record<string, unknown>, codec: ColumnCode
     action: row.action as AuditEntry['action'],
     actorId: (row.actor_id as string | null) ?? null,
     at: codec.decodeInstant(row.at),
+    version: Number(row.version),
     changes: codec.decodeJson(row.changes) as AuditEntry['changes'],
   };
 }

@@ -47,6 +47,7 @@ export interface AuditLogTable<Instant, Json> {
   action: string;
   actor_id: string | null;
   at: Instant;
+  version: number;
   changes: Json;
 }
 

@@ -1,7 +1,15 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
-import { LIMITS } from '../../src/limits.js';
-import { ALL_STATUSES_SQL, ALLOWED_TRANSITIONS_SQL, NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
-import { MAX_OCCUPIED_MS, TABLES } from './schema.js';
+import { LIMITS, MAX_OCCUPIED_MS } from '../../src/limits.js';
+import {
+  ALL_STATUSES_SQL,
+  ALLOWED_TRANSITIONS_SQL,
+  CANONICAL_ID_COLUMNS,
+  IMMUTABLE_APPOINTMENT_COLUMNS,
+  INITIAL_STATUSES_SQL,
+  NOT_OCCUPYING_SQL,
+  UUID_GLOB_SQL,
+} from '../shared/sql-lists.js';
+import { TABLES } from './schema.js';
 
 /**
  * The SQLite schema, as versioned migrations. SQL only: the rules here are integrity guards
@@ -117,9 +125,82 @@ const initialSchema: Migration = {
   },
 };
 
+/** True (in SQL) when `column` of the NEW row holds a UUID that is not written in lower case. */
+const nonCanonicalId = (column: string) =>
+  `(NEW.${column} GLOB ${UUID_GLOB_SQL} AND NEW.${column} <> lower(NEW.${column}))`;
+
+/**
+ * Guards against every form of hand-written SQL. SQLite's `INSERT OR REPLACE` (and `REPLACE`,
+ * `UPDATE OR REPLACE`) deletes the conflicting row without firing delete triggers, and
+ * `foreign_keys` is off in the sqlite3 shell: so the guards below check existence and references
+ * themselves instead of relying on constraints that a statement's conflict clause overrides.
+ */
+const hardening: Migration = {
+  async up(db: Kysely<unknown>) {
+    const appointments = TABLES.appointments;
+    const audit = TABLES.auditLog;
+    const statements = [
+      // One identity per id: fold UUIDs written before ids were canonicalised. (If two letter
+      // cases of one provider's id double-booked, the overlap trigger stops the migration here.)
+      ...['patient_id', 'provider_id'].map(
+        (column) =>
+          `UPDATE ${appointments} SET ${column} = lower(${column})
+            WHERE ${column} GLOB ${UUID_GLOB_SQL} AND ${column} <> lower(${column})`,
+      ),
+      `CREATE TRIGGER appointments_insert_guard BEFORE INSERT ON ${appointments}
+        BEGIN
+          SELECT RAISE(ABORT, 'appointment_initial_status') WHERE NEW.status NOT IN (${INITIAL_STATUSES_SQL});
+          SELECT RAISE(ABORT, 'appointment_exists')
+            WHERE EXISTS (SELECT 1 FROM ${appointments} WHERE id = NEW.id)
+               OR EXISTS (SELECT 1 FROM ${appointments} WHERE confirmation_code = NEW.confirmation_code)
+               OR EXISTS (SELECT 1 FROM ${appointments} WHERE idempotency_key = NEW.idempotency_key);
+          SELECT RAISE(ABORT, 'non_canonical_id')
+            WHERE ${CANONICAL_ID_COLUMNS.map(nonCanonicalId).join(' OR ')};
+        END`,
+      `CREATE TRIGGER appointments_immutable_columns
+        BEFORE UPDATE OF ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')} ON ${appointments}
+        WHEN ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `NEW."${column}" IS NOT OLD."${column}"`).join(' OR ')}
+        BEGIN SELECT RAISE(ABORT, 'immutable_column'); END`,
+      `CREATE TRIGGER appointments_no_delete BEFORE DELETE ON ${appointments}
+        BEGIN SELECT RAISE(ABORT, 'appointments_are_never_deleted'); END`,
+      // Audit entries carry the version they produced or saw; the trail is ordered by it.
+      `ALTER TABLE ${audit} ADD COLUMN version INTEGER`,
+      `DROP TRIGGER appointment_audit_log_no_update`,
+      `UPDATE ${audit} SET version = max(1, (
+        SELECT count(*) FROM ${audit} AS earlier
+        WHERE earlier.appointment_id = ${audit}.appointment_id
+          AND earlier.action NOT IN ('viewed', 'listed')
+          AND (earlier.at < ${audit}.at OR (earlier.at = ${audit}.at AND earlier.rowid <= ${audit}.rowid))
+      ))`,
+      `CREATE TRIGGER appointment_audit_log_no_update BEFORE UPDATE ON ${audit}
+        BEGIN SELECT RAISE(ABORT, 'audit_log_is_append_only'); END`,
+      `CREATE TRIGGER appointment_audit_log_insert_guard BEFORE INSERT ON ${audit}
+        BEGIN
+          SELECT RAISE(ABORT, 'audit_log_is_append_only') WHERE EXISTS (SELECT 1 FROM ${audit} WHERE id = NEW.id);
+          SELECT RAISE(ABORT, 'audit_entry_without_appointment')
+            WHERE NOT EXISTS (SELECT 1 FROM ${appointments} WHERE id = NEW.appointment_id);
+          SELECT RAISE(ABORT, 'audit_entry_version') WHERE NEW.version IS NULL OR NEW.version < 1;
+        END`,
+      `CREATE INDEX appointment_audit_log_version ON ${audit} (appointment_id, version)`,
+      // A recorded key keeps pointing at the request that first used it.
+      `CREATE TRIGGER appointment_idempotency_keys_insert_guard BEFORE INSERT ON ${TABLES.idempotencyKeys}
+        BEGIN
+          SELECT RAISE(ABORT, 'idempotency_key_exists')
+            WHERE EXISTS (SELECT 1 FROM ${TABLES.idempotencyKeys} WHERE key = NEW.key);
+          SELECT RAISE(ABORT, 'idempotency_key_without_appointment')
+            WHERE NOT EXISTS (SELECT 1 FROM ${appointments} WHERE id = NEW.appointment_id);
+        END`,
+      `CREATE TRIGGER appointment_idempotency_keys_no_update BEFORE UPDATE ON ${TABLES.idempotencyKeys}
+        BEGIN SELECT RAISE(ABORT, 'idempotency_key_exists'); END`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const SQLITE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': initialSchema,
+  '0002_hardening': hardening,
 });
 
 /** A kysely Migrator over {@link SQLITE_MIGRATIONS}, with table names of our own. */

@@ -11,9 +11,6 @@ export const TABLES = {
   migrationLock: 'appointment_kit_migration_lock',
 } as const;
 
-/** The longest occupied range: 480 minutes plus two 240-minute buffers, in ms. */
-export const MAX_OCCUPIED_MS = (480 + 240 + 240) * 60_000;
-
 /** `appointments` as SQLite stores it: instants as integer epoch milliseconds, JSON as text. */
 export type AppointmentsTable = shared.AppointmentsTable<number, string>;
 

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery, Kysely, type SqliteDatabase, sql, type Transaction } from 'kysely';
 import type { Appointment, AuditEntry, ReminderChannel } from '../../src/appointment.js';
 import {
+  BusyError,
   ConflictError,
   InvalidTransitionError,
   NotFoundError,
   SchedulingError,
   StaleVersionError,
+  StorageFullError,
 } from '../../src/errors.js';
+import { MAX_OCCUPIED_MS } from '../../src/limits.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type {
@@ -35,7 +38,7 @@ import { migrateToLatest } from '../shared/migrate.js';
 import * as sharedQueries from '../shared/queries.js';
 import { NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
 import { createSqliteMigrator } from './migrations.js';
-import { MAX_OCCUPIED_MS, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
+import { SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** How durable a commit is: `FULL` survives power loss (the default); `NORMAL` may lose the last commits on power loss, never on a crash. */
@@ -76,7 +79,7 @@ const APPOINTMENTS = 'appointments' as const;
 const STATEMENT_BUSY_TIMEOUT_MS = 10;
 const INSERT_APPOINTMENT_SQL = `INSERT INTO ${TABLES.appointments} (${APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')})
   VALUES (${APPOINTMENT_COLUMNS.map(() => '?').join(', ')})`;
-const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, changes) VALUES (?, ?, ?, ?, ?, ?)`;
+const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, version, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 const NEXT_CONFIRMATION_SQL = `INSERT INTO ${TABLES.counters} (name, value) VALUES (?, 1)
   ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`;
 /** A provider's occupying appointments meeting a range: params provider, lower bound, end, start, excluded id. */
@@ -114,7 +117,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const handle: DatabaseHandle = {};
-  const openDatabase = async (): Promise<SqliteDatabase> => {
+  const openDatabase = async (): Promise<CachedDatabase> => {
     if (options.database !== undefined) {
       // The host owns its database: closing the store must not close it.
       handle.database = withStatementCache(options.database, () => undefined);
@@ -128,6 +131,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = new Kysely<SqliteSchema>({
     dialect: new ImmediateSqliteDialect({
       database: openDatabase,
+      isInTransaction: () => handle.database?.inTransaction ?? false,
       async onCreateConnection(connection) {
         const pragmas = [
           // SQLite's own busy handler sleeps inside the (synchronous) driver, blocking the event
@@ -146,7 +150,16 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
 /** The open database, once kysely has opened it (on its first connection). */
 interface DatabaseHandle {
-  database?: SqliteDatabase;
+  database?: CachedDatabase;
+}
+
+/** A better-sqlite3 database as the store uses it: kysely's view plus whether a transaction is open. */
+interface CachedDatabase extends SqliteDatabase {
+  /**
+   * False after SQLite rolled a transaction back by itself (it does on SQLITE_FULL and some I/O
+   * errors): a ROLLBACK then would fail and hide the real error.
+   */
+  readonly inTransaction: boolean;
 }
 
 class SqliteAppointmentStore implements SqliteStore {
@@ -265,26 +278,29 @@ class SqliteAppointmentStore implements SqliteStore {
   claimReminder(id: string, channel: ReminderChannel, at: Date, actorId: string | null): Promise<boolean> {
     const column = REMINDER_COLUMNS[channel];
     return this.#write(async (trx) => {
-      const result = await trx
+      // `updated_at` never runs backwards, whatever this caller's clock says.
+      const claimed = await trx
         .updateTable(APPOINTMENTS)
         .set({
           [column]: at.getTime(),
           version: sql<number>`version + 1`,
-          updated_at: at.getTime(),
+          updated_at: sql<number>`max(updated_at, ${at.getTime()})`,
           updated_by: actorId ?? 'system',
         })
         .where('id', '=', id)
         .where(column, 'is', null)
         .where('status', 'in', UPCOMING_STATUSES)
+        .returning(['version', 'updated_at'])
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      if (claimed === undefined) return false;
       await insertAuditEntries(trx, [
         {
           id: randomUUID(),
           appointmentId: id,
           action: 'reminder_sent',
           actorId,
-          at,
+          at: new Date(claimed.updated_at),
+          version: claimed.version,
           changes: { [`reminders.${channel}`]: { before: null, after: at } },
         },
       ]);
@@ -336,7 +352,7 @@ class SqliteAppointmentStore implements SqliteStore {
         .selectFrom('appointment_audit_log')
         .selectAll()
         .where('appointment_id', '=', appointmentId)
-        .orderBy('at')
+        .orderBy('version')
         .orderBy(sql`rowid`)
         .execute();
       return rows.map((row) => decodeAuditEntry(row, SQLITE_CODEC));
@@ -350,7 +366,7 @@ class SqliteAppointmentStore implements SqliteStore {
   /** Synchronous reads on kysely's (locked) connection. */
   async #readSync<T>(work: (database: SqliteDatabase) => T): Promise<T> {
     try {
-      return await this.#db.connection().execute(async () => work(this.#handle.database as SqliteDatabase));
+      return await this.#db.connection().execute(async () => work(this.#handle.database as CachedDatabase));
     } catch (error) {
       throw toSchedulingError(error);
     }
@@ -361,14 +377,15 @@ class SqliteAppointmentStore implements SqliteStore {
     try {
       return await this.#whenUnlocked(() =>
         this.#db.connection().execute(async () => {
-          const database = this.#handle.database as SqliteDatabase;
+          const database = this.#handle.database as CachedDatabase;
           database.prepare('BEGIN IMMEDIATE').run([]);
           try {
             const result = work(database);
             database.prepare('COMMIT').run([]);
             return result;
           } catch (error) {
-            database.prepare('ROLLBACK').run([]);
+            // SQLite may have rolled back already (a full disk does): keep the real error.
+            if (database.inTransaction) database.prepare('ROLLBACK').run([]);
             throw error;
           }
         }),
@@ -416,9 +433,14 @@ class SqliteAppointmentStore implements SqliteStore {
  * kysely prepares every query anew; preparing costs more than running our small statements, so
  * prepared statements are kept by SQL text (a bounded cache: the store issues a few dozen shapes).
  */
-function withStatementCache(database: SqliteDatabase, close: () => void): SqliteDatabase {
+function withStatementCache(database: SqliteDatabase, close: () => void): CachedDatabase {
   const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   return {
+    get inTransaction() {
+      // better-sqlite3 reports it; a database object that does not is assumed to be in one.
+      const reported = (database as { inTransaction?: unknown }).inTransaction;
+      return typeof reported === 'boolean' ? reported : true;
+    },
     prepare(text) {
       let statement = statements.get(text);
       if (statement === undefined) {
@@ -495,6 +517,7 @@ async function insertAuditEntries(trx: Trx, entries: readonly NewAuditEntry[]): 
         action: entry.action,
         actor_id: entry.actorId,
         at: entry.at.getTime(),
+        version: entry.version,
         changes: JSON.stringify(entry.changes),
       })),
     )
@@ -517,6 +540,7 @@ function insertAuditEntrySync(database: SqliteDatabase, entry: NewAuditEntry): v
       entry.action,
       entry.actorId,
       entry.at.getTime(),
+      entry.version,
       JSON.stringify(entry.changes),
     ]);
 }
@@ -544,9 +568,13 @@ function decodeIdempotencyRow(row: SqliteSchema['appointment_idempotency_keys'])
   };
 }
 
-function isBusy(error: unknown): boolean {
+function sqliteCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isBusy(error: unknown): boolean {
+  return sqliteCode(error)?.startsWith('SQLITE_BUSY') ?? false;
 }
 
 function isTriggerAbort(error: unknown, message: string): boolean {
@@ -561,9 +589,7 @@ function isTriggerAbort(error: unknown, message: string): boolean {
 function toSchedulingError(error: unknown): SchedulingError {
   if (error instanceof SchedulingError) return error;
   if (isTriggerAbort(error, 'appointment_overlap')) return new ConflictError([], { cause: error });
-  return isBusy(error)
-    ? new SchedulingError('The database stayed locked by another writer; try again', 'INTERNAL_ERROR', 503, {
-        cause: error,
-      })
-    : new SchedulingError('The appointment store failed', 'INTERNAL_ERROR', 500, { cause: error });
+  if (isBusy(error)) return new BusyError(undefined, { cause: error });
+  if (sqliteCode(error) === 'SQLITE_FULL') return new StorageFullError({ cause: error });
+  return new SchedulingError('The appointment store failed', 'INTERNAL_ERROR', 500, { cause: error });
 }

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../adapters/postgres/index.js';
 import { ConflictError, createScheduler, SchedulingError, STATUS_TRANSITIONS } from '../../src/index.js';
-import { at, newRow, rejectionOf } from '../fixtures.js';
+import { at, newRow, rejectionOf, WORKFLOW_PATHS } from '../fixtures.js';
 import { postgresStores } from './schemas.js';
 
 const stores = postgresStores();
@@ -55,6 +55,18 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
     );
   };
   const codeOf = async (promise: Promise<unknown>) => ((await rejectionOf(promise)) as { code?: string }).code;
+  /** A row inserted as `scheduled`, then moved along the workflow into `status` by plain UPDATEs. */
+  const insertRawIn = async (status: keyof typeof STATUS_TRANSITIONS, fields: Record<string, unknown> = {}) => {
+    const { rows } = await insertRaw(fields);
+    const id = rows[0].id as string;
+    for (const step of WORKFLOW_PATHS[status]) {
+      await client.query(
+        `UPDATE "${store.schema}".appointments SET status = $1, cancelled_at = now(), cancellation_reason = 'x' WHERE id = $2`,
+        [step, id],
+      );
+    }
+    return id;
+  };
 
   it('rejects a plain INSERT overlapping an occupying appointment (23P01), buffers included', async () => {
     const provider = randomUUID();
@@ -69,12 +81,7 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
 
   it('accepts an INSERT overlapping only a cancelled appointment', async () => {
     const provider = randomUUID();
-    await insertRaw({
-      provider_id: provider,
-      status: 'cancelled',
-      cancelled_at: '2026-03-01T00:00:00Z',
-      cancellation_reason: 'x',
-    });
+    await insertRawIn('cancelled', { provider_id: provider });
     expect((await insertRaw({ provider_id: provider })).rowCount).toBe(1);
   });
 
@@ -105,14 +112,10 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
     for (const from of Object.keys(STATUS_TRANSITIONS) as Array<keyof typeof STATUS_TRANSITIONS>) {
       for (const to of Object.keys(STATUS_TRANSITIONS) as Array<keyof typeof STATUS_TRANSITIONS>) {
         if (from === to) continue;
-        const { rows } = await insertRaw({
-          provider_id: randomUUID(),
-          status: from,
-          ...(from === 'cancelled' && { cancelled_at: '2026-03-01T00:00:00Z', cancellation_reason: 'x' }),
-        });
+        const id = await insertRawIn(from, { provider_id: randomUUID() });
         const update = client.query(
           `UPDATE "${store.schema}".appointments SET status = $1, cancelled_at = now(), cancellation_reason = 'x' WHERE id = $2`,
-          [to, rows[0].id],
+          [to, id],
         );
         if (STATUS_TRANSITIONS[from].includes(to)) expect((await update).rowCount).toBe(1);
         else expect(await codeOf(update)).toBe('AK001');

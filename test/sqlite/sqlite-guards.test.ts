@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
-import { STATUS_TRANSITIONS } from '../../src/index.js';
-import { at, newRow, rejectionOf } from '../fixtures.js';
+import { BusyError, STATUS_TRANSITIONS } from '../../src/index.js';
+import { at, newRow, rejectionOf, WORKFLOW_PATHS } from '../fixtures.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-guards-'));
+
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('SQLite connection settings', () => {
@@ -99,8 +100,19 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
     ).toBeTypeOf('string');
   });
 
+  /** A row inserted as `scheduled`, then moved along the workflow into `status` by plain UPDATEs. */
+  const insertRawIn = (status: keyof typeof STATUS_TRANSITIONS, fields: Record<string, unknown> = {}) => {
+    const id = insertRaw(fields);
+    for (const step of WORKFLOW_PATHS[status]) {
+      raw
+        .prepare('UPDATE appointments SET status = ?, cancelled_at = 1, cancellation_reason = ? WHERE id = ?')
+        .run(step, 'x', id);
+    }
+    return id;
+  };
+
   it('accepts an INSERT that overlaps only a cancelled appointment', () => {
-    insertRaw({ status: 'cancelled', cancelled_at: 1, cancellation_reason: 'x' });
+    insertRawIn('cancelled');
     expect(insertRaw({})).toBeTypeOf('string');
   });
 
@@ -121,11 +133,7 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
     for (const from of Object.keys(STATUS_TRANSITIONS) as Array<keyof typeof STATUS_TRANSITIONS>) {
       for (const to of Object.keys(STATUS_TRANSITIONS) as Array<keyof typeof STATUS_TRANSITIONS>) {
         if (from === to) continue;
-        const id = insertRaw({
-          provider_id: randomUUID(),
-          status: from,
-          ...(from === 'cancelled' && { cancelled_at: 1, cancellation_reason: 'x' }),
-        });
+        const id = insertRawIn(from, { provider_id: randomUUID() });
         const update = () =>
           raw
             .prepare('UPDATE appointments SET status = ?, cancelled_at = 1, cancellation_reason = ? WHERE id = ?')
@@ -141,8 +149,9 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
     expect(() => insertRaw({ duration_minutes: 45 })).toThrow(/CHECK/);
     expect(() => insertRaw({ duration_minutes: 10, end: Date.parse('2026-03-02T09:10:00Z') })).toThrow(/CHECK/);
     expect(() => insertRaw({ buffer_after_minutes: 241 })).toThrow(/CHECK/);
-    expect(() => insertRaw({ status: 'waiting' })).toThrow(/CHECK/);
-    expect(() => insertRaw({ status: 'cancelled' })).toThrow(/CHECK/);
+    expect(() => insertRaw({ status: 'waiting' })).toThrow('appointment_initial_status');
+    const id = insertRaw({});
+    expect(() => raw.prepare(`UPDATE appointments SET status = 'cancelled' WHERE id = ?`).run(id)).toThrow(/CHECK/);
   });
 
   it('keeps the audit trail append-only', async () => {
@@ -170,7 +179,7 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
     const before = raw.prepare('SELECT name FROM appointment_kit_migrations').all();
     await store.migrate();
     expect(raw.prepare('SELECT name FROM appointment_kit_migrations').all()).toEqual(before);
-    expect(before).toEqual([{ name: '0001_initial_schema' }]);
+    expect(before).toEqual([{ name: '0001_initial_schema' }, { name: '0002_hardening' }]);
   });
 });
 
@@ -220,7 +229,7 @@ describe('SQLite waiting for another process’s write lock', () => {
     await store.close();
   });
 
-  it('gives up after busyTimeoutMs with a 503 SchedulingError, having written nothing', async () => {
+  it('gives up after busyTimeoutMs with a 503 BusyError, having written nothing', async () => {
     const file = join(directory, `lock-${randomUUID()}.db`);
     const store = createSqliteStore({ filename: file, busyTimeoutMs: 100 });
     await store.migrate();
@@ -228,7 +237,8 @@ describe('SQLite waiting for another process’s write lock', () => {
     other.prepare('BEGIN IMMEDIATE').run();
     const row = newRow({ start: at('2026-03-02T09:00:00Z') });
     const error = await rejectionOf(store.insertAppointments([row], { onConflict: 'fail' }));
-    expect(error).toMatchObject({ code: 'INTERNAL_ERROR', httpStatus: 503 });
+    expect(error).toBeInstanceOf(BusyError);
+    expect(error).toMatchObject({ code: 'BUSY', httpStatus: 503 });
     other.prepare('ROLLBACK').run();
     other.close();
     expect(await store.getAppointment(row.appointment.id)).toBeNull();
