@@ -8,7 +8,7 @@ export type Role = 'admin' | 'doctor' | 'receptionist';
 /** What a route needs the caller to be allowed to do. */
 export type Permission = 'read' | 'create' | 'update' | 'cancel' | 'statistics' | 'audit';
 
-/** The permission matrix (SPEC §17), in one table. */
+/** The permission matrix, in one table. */
 export const PERMISSIONS: Readonly<Record<Permission, readonly Role[]>> = {
   read: ['admin', 'doctor', 'receptionist'],
   create: ['admin', 'doctor', 'receptionist'],
@@ -32,13 +32,20 @@ export function actorOf(response: Response): Actor {
   return response.locals.actor as Actor;
 }
 
+/**
+ * `Bearer <token>`: the scheme is case-insensitive (RFC 9110 §11.1), then one or more spaces and a
+ * single token68 (RFC 6750 §2.1). Anything else (two tokens, a list, a tab) carries no token.
+ */
+const BEARER_CREDENTIALS = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
+
 /** Middleware: require a valid bearer token. */
 export function authenticated(authenticate: Authenticate) {
   return async (request: Request, response: Response, next: NextFunction) => {
-    const header = request.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const actor = match?.[1] === undefined ? null : await authenticate(match[1]);
-    if (actor === null) {
+    const token = BEARER_CREDENTIALS.exec(request.get('authorization') ?? '')?.[1];
+    const actor: unknown = token === undefined ? null : await authenticate(token);
+    // Whatever a host's verifier returns, only an actor with an id is somebody: a token table
+    // looked up as a plain object answers `__proto__` with Object.prototype, which is nobody.
+    if (!isActor(actor)) {
       next(new UnauthenticatedError('A valid bearer token is required'));
       return;
     }
@@ -47,12 +54,20 @@ export function authenticated(authenticate: Authenticate) {
   };
 }
 
+function isActor(value: unknown): value is Actor {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id } = value as { id?: unknown };
+  return typeof id === 'string' && id.length > 0;
+}
+
 /** Middleware: require one of the roles the matrix grants `permission`. */
 export function allowed(permission: Permission) {
   return (_request: Request, response: Response, next: NextFunction) => {
-    const role = actorOf(response).role as Role | undefined;
-    if (role === undefined || !PERMISSIONS[permission].includes(role)) {
-      next(new ForbiddenError(`The ${role ?? 'unknown'} role may not ${permission}`));
+    // A host's actor is typed, not checked: a role that is not a string grants nothing.
+    const role: unknown = actorOf(response).role;
+    const granted = typeof role === 'string' && (PERMISSIONS[permission] as readonly string[]).includes(role);
+    if (!granted) {
+      next(new ForbiddenError(`The ${typeof role === 'string' ? role : 'unknown'} role may not ${permission}`));
       return;
     }
     next();

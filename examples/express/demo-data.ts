@@ -1,5 +1,6 @@
 import type { Actor, ParticipantDirectory, PatientProfile, ProviderProfile } from 'appointment-kit';
 import { createStaticDirectory } from 'appointment-kit';
+import type { Authenticate } from './auth.js';
 
 /**
  * The demo's own people: in a real host these come from its user and staff records. Providers
@@ -63,12 +64,18 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
   { id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a', name: 'Chen Wei', active: true },
 ];
 
-/** Demo bearer tokens; a real host verifies its own tokens or sessions instead. */
-export const DEMO_TOKENS: Readonly<Record<string, Actor>> = {
-  'demo-admin': { id: 'a0000000-0000-4000-8000-000000000001', role: 'admin' },
-  'demo-doctor': { id: 'a0000000-0000-4000-8000-000000000002', role: 'doctor' },
-  'demo-receptionist': { id: 'a0000000-0000-4000-8000-000000000003', role: 'receptionist' },
-};
+/**
+ * Demo bearer tokens; a real host verifies its own tokens or sessions instead. A Map, so a token
+ * such as `__proto__` or `toString` names nobody rather than something inherited from Object.
+ */
+export const DEMO_TOKENS: ReadonlyMap<string, Actor> = new Map([
+  ['demo-admin', { id: 'a0000000-0000-4000-8000-000000000001', role: 'admin' }],
+  ['demo-doctor', { id: 'a0000000-0000-4000-8000-000000000002', role: 'doctor' }],
+  ['demo-receptionist', { id: 'a0000000-0000-4000-8000-000000000003', role: 'receptionist' }],
+]);
+
+/** The demo's {@link Authenticate}: the actor of a demo token, or null. */
+export const authenticateDemoToken: Authenticate = (token) => DEMO_TOKENS.get(token) ?? null;
 
 export const demoDirectory: ParticipantDirectory = createStaticDirectory({
   providers: Object.fromEntries(DEMO_PROVIDERS.map((provider) => [provider.id, provider])),

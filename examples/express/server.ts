@@ -5,7 +5,7 @@ import { type AppointmentStore, createScheduler, type Scheduler, suggestSlots } 
 import { createPostgresStore } from 'appointment-kit/postgres';
 import { createSqliteStore } from 'appointment-kit/sqlite';
 import { createApp } from './app.js';
-import { DEMO_PATIENTS, DEMO_PROVIDERS, DEMO_TOKENS, demoDirectory } from './demo-data.js';
+import { authenticateDemoToken, DEMO_PATIENTS, DEMO_PROVIDERS, DEMO_TOKENS, demoDirectory } from './demo-data.js';
 
 /**
  * The example host: `npm run example`. SQLite in EXAMPLE_DATA_DIR (default ./data) unless
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
 
   const app = createApp({
     scheduler,
-    authenticate: (token) => DEMO_TOKENS[token] ?? null,
+    authenticate: authenticateDemoToken,
     providers: DEMO_PROVIDERS,
     patients: DEMO_PATIENTS,
   });
@@ -28,11 +28,7 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}/api/v1`;
   console.log(`appointment-kit example listening on http://127.0.0.1:${port} (${description})`);
-  console.log(
-    `Tokens: ${Object.entries(DEMO_TOKENS)
-      .map(([token, actor]) => `${token} (${actor.role})`)
-      .join(', ')}`,
-  );
+  console.log(`Tokens: ${[...DEMO_TOKENS].map(([token, actor]) => `${token} (${actor.role})`).join(', ')}`);
   console.log(`Try:  curl -H 'Authorization: Bearer demo-receptionist' '${base}/appointments?limit=5'`);
   console.log(`      curl ${base}/openapi.json`);
 
@@ -69,7 +65,7 @@ function openStore(): { store: AppointmentStore; description: string } {
 /** On the first start only: a few demo appointments, so lists and schedules show something. */
 async function seedOnce(store: AppointmentStore, scheduler: Scheduler): Promise<void> {
   if ((await store.listAppointments({}, { limit: 1, offset: 0, order: 'asc' })).total > 0) return;
-  const receptionist = DEMO_TOKENS['demo-receptionist'] as { id: string };
+  const receptionist = DEMO_TOKENS.get('demo-receptionist') as { id: string };
   const now = new Date();
   for (const [index, provider] of DEMO_PROVIDERS.entries()) {
     const slots = suggestSlots({ ...provider, durationMinutes: 30, now, after: now, limit: 4 });

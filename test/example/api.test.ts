@@ -5,7 +5,12 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/express/app.js';
 import { PERMISSIONS, type Permission } from '../../examples/express/auth.js';
-import { DEMO_PATIENTS, DEMO_PROVIDERS, DEMO_TOKENS, demoDirectory } from '../../examples/express/demo-data.js';
+import {
+  authenticateDemoToken,
+  DEMO_PATIENTS,
+  DEMO_PROVIDERS,
+  demoDirectory,
+} from '../../examples/express/demo-data.js';
 import { manualClock } from '../fixtures.js';
 
 const LONDON = DEMO_PROVIDERS[0]?.id as string;
@@ -27,7 +32,7 @@ beforeEach(async () => {
   scheduler = createScheduler({ store, directory: demoDirectory, clock: clock.read });
   app = createApp({
     scheduler,
-    authenticate: (token) => DEMO_TOKENS[token] ?? null,
+    authenticate: authenticateDemoToken,
     providers: DEMO_PROVIDERS,
     patients: DEMO_PATIENTS,
   });
