@@ -151,6 +151,175 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
   });
 });
 
+describe('PostgreSQL guards hold for every write form of hand-written SQL', () => {
+  let store: PostgresStore;
+  let client: pg.Client;
+  beforeAll(async () => {
+    store = stores.create();
+    await store.migrate();
+    client = new pg.Client({ connectionString: stores.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await store.close();
+  });
+  const table = (name: string) => `"${store.schema}".${name}`;
+  const codeOf = async (promise: Promise<unknown>) => ((await rejectionOf(promise)) as { code?: string }).code;
+
+  /** An appointment written by the library, then cancelled by it. */
+  async function cancelledAppointment() {
+    const row = newRow({ start: at('2026-03-02T09:00:00Z'), providerId: randomUUID() });
+    await store.insertAppointments([row], { onConflict: 'fail' });
+    await store.applyChanges([
+      {
+        id: row.appointment.id,
+        expectedVersion: 1,
+        set: {
+          status: 'cancelled',
+          cancellationReason: 'ill',
+          cancelledAt: at('2026-03-01T09:00:00Z'),
+          cancelledBy: 'u',
+        },
+        audit: {
+          id: randomUUID(),
+          appointmentId: row.appointment.id,
+          action: 'cancelled',
+          actorId: 'u',
+          at: at('2026-03-01T09:00:00Z'),
+          version: 2,
+          changes: {},
+        },
+      },
+    ]);
+    return row.appointment.id;
+  }
+  const rowOf = async (id: string) =>
+    (await client.query(`SELECT * FROM ${table('appointments')} WHERE id = $1`, [id])).rows[0];
+  const auditOf = async (id: string) =>
+    (await client.query(`SELECT * FROM ${table('appointment_audit_log')} WHERE appointment_id = $1 ORDER BY seq`, [id]))
+      .rows;
+
+  it('refuses an UPSERT that would bring a cancelled appointment back (AK001)', async () => {
+    const id = await cancelledAppointment();
+    const stored = await rowOf(id);
+    // The same row again, as a new booking would write it: scheduled, not cancelled.
+    const resurrected = { ...stored, status: 'scheduled', cancelled_at: null, cancellation_reason: null };
+    const columns = Object.keys(resurrected);
+    const values = columns.map((column) =>
+      column === 'metadata' || column === 'recurrence' ? JSON.stringify(resurrected[column]) : resurrected[column],
+    );
+    const insert = (tail: string) =>
+      client.query(
+        `INSERT INTO ${table('appointments')} (${columns.map((c) => `"${c}"`).join(', ')})
+         VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) ${tail}`,
+        values,
+      );
+    expect(
+      await codeOf(
+        insert(`ON CONFLICT (id) DO UPDATE SET status = 'scheduled', cancelled_at = NULL, cancellation_reason = NULL`),
+      ),
+    ).toBe('AK001');
+    expect(await codeOf(insert(''))).toBe('23505');
+    expect(
+      await codeOf(client.query(`UPDATE ${table('appointments')} SET status = 'scheduled' WHERE id = $1`, [id])),
+    ).toBe('AK001');
+    expect(await rowOf(id)).toEqual(stored);
+  });
+
+  it('refuses an UPSERT, TRUNCATE or DELETE of the audit log (AK002)', async () => {
+    const id = await cancelledAppointment();
+    const before = await auditOf(id);
+    const upsert = client.query(
+      `INSERT INTO ${table('appointment_audit_log')} (id, appointment_id, action, actor_id, at, version, changes)
+       VALUES ($1, $2, 'created', 'forger', now(), 1, '{}') ON CONFLICT (id) DO UPDATE SET actor_id = 'forger'`,
+      [before[0].id, id],
+    );
+    expect(await codeOf(upsert)).toBe('AK002');
+    expect(await codeOf(client.query(`TRUNCATE ${table('appointment_audit_log')}`))).toBe('AK002');
+    expect(await codeOf(client.query(`TRUNCATE ${table('appointment_audit_log')} CASCADE`))).toBe('AK002');
+    expect(await auditOf(id)).toEqual(before);
+  });
+
+  it('refuses DELETE and TRUNCATE of appointments (AK004)', async () => {
+    const id = await cancelledAppointment();
+    expect(await codeOf(client.query(`DELETE FROM ${table('appointments')} WHERE id = $1`, [id]))).toBe('AK004');
+    expect(await codeOf(client.query(`TRUNCATE ${table('appointments')} CASCADE`))).toBe('AK004');
+    expect(await rowOf(id)).toBeDefined();
+  });
+
+  it('refuses a row inserted straight into any status but scheduled (AK003)', async () => {
+    for (const status of Object.keys(STATUS_TRANSITIONS).filter((status) => status !== 'scheduled')) {
+      const provider = randomUUID();
+      const insert = client.query(
+        `INSERT INTO ${table('appointments')} (id, patient_id, provider_id, type, status, start, "end", duration_minutes,
+           buffer_before_minutes, buffer_after_minutes, occupied_start, occupied_end, time_zone, confirmation_code,
+           version, created_at, updated_at, created_by, updated_by, cancelled_at, cancellation_reason)
+         VALUES ($1, 'pat', $2, 'follow_up', $3, '2026-03-02T09:00Z', '2026-03-02T09:30Z', 30, 0, 0,
+           '2026-03-02T09:00Z', '2026-03-02T09:30Z', 'UTC', $4, 1, now(), now(), 'raw', 'raw', now(), 'x')`,
+        [randomUUID(), provider, status, `RAW-${randomUUID()}`],
+      );
+      expect(await codeOf(insert)).toBe('AK003');
+    }
+  });
+
+  it('refuses changes to the columns fixed at creation (AK005) and a repointed idempotency key (AK006)', async () => {
+    const row = newRow({ start: at('2026-03-02T09:00:00Z'), providerId: randomUUID() });
+    await store.insertAppointments([row], {
+      onConflict: 'fail',
+      idempotency: { key: `key-${row.appointment.id}`, fingerprint: 'f', createdAt: at('2026-03-01T08:00:00Z') },
+    });
+    const id = row.appointment.id;
+    for (const [column, value] of [
+      ['id', randomUUID()],
+      ['patient_id', 'changed'],
+      ['provider_id', 'changed'],
+      ['confirmation_code', 'RAW-X'],
+      ['idempotency_key', 'other'],
+      ['series_id', 'changed'],
+      ['created_at', '2020-01-01T00:00Z'],
+      ['created_by', 'changed'],
+    ]) {
+      expect(
+        await codeOf(client.query(`UPDATE ${table('appointments')} SET "${column}" = $1 WHERE id = $2`, [value, id])),
+      ).toBe('AK005');
+    }
+    const other = await cancelledAppointment();
+    const repoint = client.query(
+      `INSERT INTO ${table('appointment_idempotency_keys')} (key, fingerprint, appointment_id, skipped, created_at)
+       VALUES ($1, 'forged', $2, '[]', now()) ON CONFLICT (key) DO UPDATE SET appointment_id = EXCLUDED.appointment_id`,
+      [`key-${id}`, other],
+    );
+    expect(await codeOf(repoint)).toBe('AK006');
+    expect((await store.getIdempotencyRecord(`key-${id}`))?.appointmentId).toBe(id);
+  });
+
+  it('refuses a UUID written by hand in upper case (23514), and keeps other ids as given', async () => {
+    const uuid = randomUUID();
+    const insert = (fields: Record<string, string>) =>
+      client.query(
+        `INSERT INTO ${table('appointments')} (id, patient_id, provider_id, series_id, type, status, start, "end",
+           duration_minutes, buffer_before_minutes, buffer_after_minutes, occupied_start, occupied_end, time_zone,
+           confirmation_code, version, created_at, updated_at, created_by, updated_by)
+         VALUES ($1, $2, $3, $4, 'follow_up', 'scheduled', $5, $6, 30, 0, 0, $5, $6, 'UTC', $7, 1, now(), now(), 'raw', 'raw')`,
+        [
+          fields.id ?? randomUUID(),
+          fields.patient_id ?? 'pat',
+          fields.provider_id ?? `Provider-${randomUUID()}`,
+          fields.series_id ?? null,
+          '2026-03-02T09:00Z',
+          '2026-03-02T09:30Z',
+          `RAW-${randomUUID()}`,
+        ],
+      );
+    for (const column of ['id', 'patient_id', 'provider_id', 'series_id']) {
+      expect(await codeOf(insert({ [column]: uuid.toUpperCase() }))).toBe('23514');
+    }
+    expect((await insert({ provider_id: uuid })).rowCount).toBe(1);
+    expect((await insert({ provider_id: 'Provider-A', patient_id: 'Patient-B' })).rowCount).toBe(1);
+  });
+});
+
 describe('PostgreSQL store and the host', () => {
   it('works on the host’s own pool, leaves it open, and changes no global type parser', async () => {
     const parsers = [1184, 114, 3802, 20].map((oid) => pg.types.getTypeParser(oid));
@@ -168,6 +337,39 @@ describe('PostgreSQL store and the host', () => {
     await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
     await pool.end();
     expect([1184, 114, 3802, 20].map((oid) => pg.types.getTypeParser(oid))).toEqual(parsers);
+  });
+
+  it('runs several stores on one host pool, long schema names and a re-created store included', async () => {
+    const pool = new pg.Pool({ connectionString: stores.url, max: 3 });
+    // Two names that agree on their first 60 characters, each at PostgreSQL's 63-byte limit.
+    const prefix = `s${randomUUID().replaceAll('-', '')}${'x'.repeat(27)}`;
+    const schemas = [`${prefix}_aa`, `${prefix}_bb`, `short_${randomUUID().replaceAll('-', '').slice(0, 8)}`];
+    expect(schemas[0]).toHaveLength(63);
+    const open = () => schemas.map((schema) => createPostgresStore({ pool }, { schema }));
+    let shared = open();
+    for (const store of shared) await store.migrate();
+    const bookAll = async (round: number) => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 80 }, (_, index) => {
+          const store = shared[index % shared.length] as PostgresStore;
+          const start = new Date(Date.parse('2026-03-02T09:00:00Z') + (round * 80 + index) * 3_600_000);
+          return store.insertAppointments([newRow({ start, providerId: randomUUID() })], { onConflict: 'fail' });
+        }),
+      );
+      return results.filter((result) => result.status === 'rejected').map((result) => result.reason);
+    };
+    expect(await bookAll(0)).toEqual([]);
+    // Closing a store leaves the host's pool (and its connections' prepared statements) as they
+    // are; stores made again on the same pool keep working.
+    for (const store of shared) await store.close();
+    shared = open();
+    expect(await bookAll(1)).toEqual([]);
+    for (const schema of schemas) {
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".appointments`);
+      expect(rows[0].n).toBeGreaterThan(0);
+    }
+    for (const schema of schemas) await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await pool.end();
   });
 
   it('refuses a schema name that is not a plain identifier', () => {
