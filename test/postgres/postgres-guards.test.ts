@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../adapters/postgres/index.js';
-import { ConflictError, createScheduler, SchedulingError, STATUS_TRANSITIONS } from '../../src/index.js';
+import { createPostgresMigrator } from '../../adapters/postgres/migrations.js';
+import {
+  ConflictError,
+  createPermissiveDirectory,
+  createScheduler,
+  SchedulingError,
+  STATUS_TRANSITIONS,
+} from '../../src/index.js';
 import { at, newRow, rejectionOf, WORKFLOW_PATHS } from '../fixtures.js';
 import { postgresStores } from './schemas.js';
 
@@ -485,6 +493,57 @@ describe('PostgreSQL faults', () => {
       { id: 'fault' },
     );
     expect(after.series?.created).toHaveLength(5);
+    await store.close();
+  });
+});
+
+describe('PostgreSQL migration 0002 on a database written by 0.1', () => {
+  it('folds upper-case UUIDs, numbers the existing audit entries by version, and guards from then on', async () => {
+    const store = stores.create();
+    const old = new Kysely<unknown>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: stores.url }) }),
+    });
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(store.schema)}`.execute(old);
+    const { error } = await createPostgresMigrator(old, store.schema).migrateTo('0001_initial_schema');
+    expect(error).toBeUndefined();
+    const provider = randomUUID();
+    const id = randomUUID();
+    const table = (name: string) => sql.table(`${store.schema}.${name}`);
+    // What 0.1 let a client write: a provider id in upper case, and audit entries without versions.
+    await sql`INSERT INTO ${table('appointments')} (id, patient_id, provider_id, type, status, start, "end",
+        duration_minutes, buffer_before_minutes, buffer_after_minutes, occupied_start, occupied_end, time_zone,
+        confirmation_code, version, created_at, updated_at, created_by, updated_by)
+      VALUES (${id}, ${randomUUID().toUpperCase()}, ${provider.toUpperCase()}, 'follow_up', 'scheduled',
+        '2030-03-04T09:00Z', '2030-03-04T09:30Z', 30, 0, 0, '2030-03-04T09:00Z', '2030-03-04T09:30Z', 'UTC',
+        'APT-2026-0001', 2, '2026-01-01T00:00Z', '2026-01-01T00:05Z', 'u', 'u')`.execute(old);
+    for (const [action, minute] of [
+      ['created', '00'],
+      ['viewed', '03'],
+      ['confirmed', '05'],
+    ] as const) {
+      await sql`INSERT INTO ${table('appointment_audit_log')} (id, appointment_id, action, actor_id, at, changes)
+        VALUES (${randomUUID()}, ${id}, ${action}, 'u', ${`2026-01-01T00:${minute}Z`}::timestamptz, '{}')`.execute(old);
+    }
+    await old.destroy();
+
+    await store.migrate();
+    const scheduler = createScheduler({
+      store,
+      directory: createPermissiveDirectory(),
+      clock: () => new Date('2030-03-01T00:00:00Z'),
+    });
+    const migrated = await scheduler.get(id);
+    expect(migrated.providerId).toBe(provider);
+    expect(migrated.patientId).toBe(migrated.patientId.toLowerCase());
+    expect((await scheduler.auditTrail(id)).map((entry) => [entry.action, entry.version])).toEqual([
+      ['created', 1],
+      ['viewed', 1],
+      ['confirmed', 2],
+    ]);
+    const booking = { patientId: randomUUID(), type: 'follow_up', start: '2030-03-04T09:00:00Z' };
+    for (const providerId of [provider, provider.toUpperCase()]) {
+      await expect(scheduler.book({ ...booking, providerId }, { id: 'u' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    }
     await store.close();
   });
 });
