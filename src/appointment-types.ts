@@ -1,5 +1,7 @@
+import { checkPeriodLimits } from './directory.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { LIMITS } from './limits.js';
+import type { PeriodLimits } from './slots.js';
 
 /** One kind of appointment a host offers, with its defaults. */
 export interface AppointmentType {
@@ -13,6 +15,8 @@ export interface AppointmentType {
   readonly bufferBeforeMinutes: number;
   /** Time kept free after the appointment, 0..240 minutes. */
   readonly bufferAfterMinutes: number;
+  /** Caps on bookings of this type per provider, per local day, week and month. */
+  readonly limits?: PeriodLimits;
 }
 
 /** A catalogue entry as a host writes it; buffers default to 0 and the label to the key. */
@@ -22,11 +26,12 @@ export interface AppointmentTypeInput {
   readonly durationMinutes: number;
   readonly bufferBeforeMinutes?: number;
   readonly bufferAfterMinutes?: number;
+  readonly limits?: PeriodLimits;
 }
 
 const TYPE_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** The built-in catalogue (SPEC §5), with zero buffers. */
+/** The built-in catalogue, with zero buffers. */
 export const DEFAULT_APPOINTMENT_TYPES: readonly AppointmentType[] = Object.freeze(
   (
     [
@@ -77,12 +82,16 @@ export function defineAppointmentTypes(catalog: readonly AppointmentTypeInput[])
     checkWholeMinutes(entry?.durationMinutes, LIMITS.durationMinutes, at('durationMinutes'), issues);
     checkWholeMinutes(entry?.bufferBeforeMinutes ?? 0, LIMITS.bufferMinutes, at('bufferBeforeMinutes'), issues);
     checkWholeMinutes(entry?.bufferAfterMinutes ?? 0, LIMITS.bufferMinutes, at('bufferAfterMinutes'), issues);
+    checkPeriodLimits(entry?.limits, at('limits'), (path, message) =>
+      issues.push({ path, message, code: 'out_of_range' }),
+    );
     return Object.freeze({
       key: entry?.key,
       label: entry?.label ?? entry?.key,
       durationMinutes: entry?.durationMinutes,
       bufferBeforeMinutes: entry?.bufferBeforeMinutes ?? 0,
       bufferAfterMinutes: entry?.bufferAfterMinutes ?? 0,
+      ...(entry?.limits !== undefined && { limits: Object.freeze({ ...entry.limits }) }),
     });
   });
   if (issues.length > 0) throw new ValidationError(issues);

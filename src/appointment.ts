@@ -89,6 +89,14 @@ export const AUDIT_ACTIONS = [
 /** An audit action; `viewed` and `listed` are written only when read auditing is on. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/** A staff override of the booking rules, as the audit trail records it. */
+export interface AuditOverride {
+  /** Why the rules were set aside, as the staff member gave it. */
+  readonly reason: string;
+  /** The codes of the rules that would have refused (empty if none did). */
+  readonly bypassed: readonly string[];
+}
+
 /** Before and after of each field a change touched. */
 export type FieldChanges = Readonly<Record<string, { readonly before: unknown; readonly after: unknown }>>;
 
@@ -105,4 +113,6 @@ export interface AuditEntry {
    */
   readonly version: number;
   readonly changes: FieldChanges;
+  /** Set when a booking or reschedule overrode the provider's rules. */
+  readonly override: AuditOverride | null;
 }

@@ -1,4 +1,6 @@
-import type { LocalInterval, WeeklyHours } from './slots.js';
+import { ConfigurationError, ValidationError } from './errors.js';
+import { isValidTimeZone, parseLocalDate, parseLocalTime, WEEKDAYS } from './local-time.js';
+import type { LocalInterval, PeriodLimits, WeeklyHours } from './slots.js';
 
 /** What the Scheduler needs to know of a provider, from the host's own records. */
 export interface ProviderProfile {
@@ -14,6 +16,8 @@ export interface ProviderProfile {
   readonly minimumNoticeMinutes?: number;
   /** Slots start within this many days of now; default unlimited. */
   readonly horizonDays?: number;
+  /** Caps on bookings per local day, week and month, and on booked minutes per day. */
+  readonly limits?: PeriodLimits;
 }
 
 /** What the Scheduler needs to know of a patient. */
@@ -23,8 +27,8 @@ export interface PatientProfile {
 }
 
 /**
- * The host's directory of participants (SPEC §12). Return `null` for an unknown id. Methods may
- * be synchronous or return promises.
+ * The host's directory of participants. Return `null` for an unknown id. Methods may be
+ * synchronous or return promises. Ids reach it in their canonical form (UUIDs in lower case).
  *
  * @example
  * ```ts
@@ -43,11 +47,17 @@ export interface ParticipantDirectory {
 }
 
 /**
- * A directory for quick starts: every id is an active provider (in `timeZone`, default `UTC`,
- * with the default working hours) and an active patient.
+ * A directory for quick starts and tests: every id is an active patient and an active provider
+ * with the same profile, by default in UTC with the default working hours (Monday to Friday,
+ * 08:00–18:00). Any profile field may be given, e.g. `{ timeZone: 'Europe/London' }`.
+ *
+ * It accepts any provider id, so a mistyped id books silently: choose it explicitly, never by
+ * default, and give a real directory in production.
  */
-export function createPermissiveDirectory(options: { readonly timeZone?: string } = {}): ParticipantDirectory {
-  const provider: ProviderProfile = Object.freeze({ active: true, timeZone: options.timeZone ?? 'UTC' });
+export function createPermissiveDirectory(
+  options: Partial<Omit<ProviderProfile, 'active'>> = {},
+): ParticipantDirectory {
+  const provider: ProviderProfile = Object.freeze({ active: true, timeZone: 'UTC', ...options });
   const patient: PatientProfile = Object.freeze({ active: true });
   return { getProvider: () => provider, getPatient: () => patient };
 }
@@ -74,3 +84,106 @@ export function createStaticDirectory(entries: {
     getPatient: (id) => patients.get(id) ?? null,
   };
 }
+
+/** The largest minimum notice a profile may ask for: a year, in minutes. */
+const MAX_NOTICE_MINUTES = 525_600;
+/** The furthest booking horizon a profile may set: ten years, in days. */
+const MAX_HORIZON_DAYS = 3660;
+
+/**
+ * A provider profile as the directory returned it, checked: a valid IANA zone, working
+ * intervals that are well-formed, not inverted and not overlapping, real dates in overrides,
+ * whole-number notice, horizon and limits. A bad profile is the host's configuration error,
+ * not the API client's: {@link ConfigurationError} naming the provider and the field.
+ */
+export function checkProviderProfile(id: string, profile: ProviderProfile): ProviderProfile {
+  const fail = (field: string, message: string): never => {
+    throw new ConfigurationError('provider', id, field, message);
+  };
+  if (typeof profile !== 'object' || profile === null) fail('', 'The directory must return an object or null');
+  if (typeof profile.active !== 'boolean') fail('active', 'Must be true or false');
+  if (typeof profile.timeZone !== 'string' || !isValidTimeZone(profile.timeZone)) {
+    fail('timeZone', `Must be an IANA time zone such as Europe/London, not ${JSON.stringify(profile.timeZone)}`);
+  }
+  const checkIntervals = (intervals: unknown, field: string) => {
+    if (!Array.isArray(intervals)) return fail(field, 'Must be a list of { start, end } intervals');
+    const minutes = intervals.map((interval: LocalInterval, index) => {
+      const at = `${field}[${index}]`;
+      try {
+        const start = parseLocalTime(interval?.start, `${at}.start`);
+        const end = parseLocalTime(interval?.end, `${at}.end`, true);
+        if (end <= start) fail(`${at}.end`, 'Must be after start');
+        return { start, end, at };
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          return fail(error.issues[0]?.path ?? at, error.issues[0]?.message ?? 'Invalid interval');
+        }
+        throw error;
+      }
+    });
+    const sorted = [...minutes].sort((a, b) => a.start - b.start);
+    for (let index = 1; index < sorted.length; index++) {
+      const [previous, current] = [sorted[index - 1], sorted[index]] as const;
+      if (previous !== undefined && current !== undefined && current.start < previous.end) {
+        fail(current.at, `Overlaps ${previous.at}`);
+      }
+    }
+  };
+  if (profile.weeklyHours !== undefined) {
+    if (typeof profile.weeklyHours !== 'object' || profile.weeklyHours === null) {
+      fail('weeklyHours', 'Must be an object of weekday → intervals');
+    }
+    for (const [weekday, intervals] of Object.entries(profile.weeklyHours)) {
+      if (!(WEEKDAYS as readonly string[]).includes(weekday)) fail(`weeklyHours.${weekday}`, 'Not a weekday');
+      checkIntervals(intervals, `weeklyHours.${weekday}`);
+    }
+  }
+  if (profile.dateOverrides !== undefined) {
+    if (typeof profile.dateOverrides !== 'object' || profile.dateOverrides === null) {
+      fail('dateOverrides', 'Must be an object of YYYY-MM-DD → intervals');
+    }
+    for (const [date, intervals] of Object.entries(profile.dateOverrides)) {
+      try {
+        parseLocalDate(date, `dateOverrides.${date}`);
+      } catch {
+        fail(`dateOverrides.${date}`, 'Must be a calendar date written YYYY-MM-DD');
+      }
+      checkIntervals(intervals, `dateOverrides.${date}`);
+    }
+  }
+  const wholeNumber = (value: unknown, field: string, min: number, max: number) => {
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      fail(field, `Must be a whole number from ${min} to ${max}`);
+    }
+  };
+  wholeNumber(profile.minimumNoticeMinutes, 'minimumNoticeMinutes', 0, MAX_NOTICE_MINUTES);
+  wholeNumber(profile.horizonDays, 'horizonDays', 0, MAX_HORIZON_DAYS);
+  checkPeriodLimits(profile.limits, 'limits', (field, message) => fail(field, message));
+  return profile;
+}
+
+/** Checks a set of period limits, reporting the first bad field through `fail`. */
+export function checkPeriodLimits(
+  limits: PeriodLimits | undefined,
+  field: string,
+  fail: (field: string, message: string) => void,
+): void {
+  if (limits === undefined) return;
+  if (typeof limits !== 'object' || limits === null) {
+    fail(field, 'Must be an object of limits');
+    return;
+  }
+  for (const [key, value] of Object.entries(limits)) {
+    if (!['perDay', 'perWeek', 'perMonth', 'minutesPerDay'].includes(key)) {
+      fail(`${field}.${key}`, 'Unknown limit: give perDay, perWeek, perMonth or minutesPerDay');
+    } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
+      fail(`${field}.${key}`, 'Must be a whole number of at least 1');
+    }
+  }
+}
+
+/** Every day of the week, all day: for hosts (and tests) whose providers take bookings at any hour. */
+export const ROUND_THE_CLOCK_HOURS: WeeklyHours = Object.freeze(
+  Object.fromEntries(WEEKDAYS.map((weekday) => [weekday, Object.freeze([{ start: '00:00', end: '24:00' }])])),
+);

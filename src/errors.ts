@@ -25,6 +25,8 @@ export type SchedulingErrorCode =
   | 'IDEMPOTENCY_MISMATCH'
   | 'BUSY'
   | 'STORAGE_FULL'
+  | 'UNAVAILABLE'
+  | 'CONFIGURATION_ERROR'
   | 'INTERNAL_ERROR';
 
 /** Options shared by every error constructor. */
@@ -175,6 +177,67 @@ export class StaleVersionError extends SchedulingError {
 export class ForbiddenError extends SchedulingError {
   constructor(message = 'This action is not allowed', options: SchedulingErrorOptions = {}) {
     super(message, 'FORBIDDEN', 403, options);
+  }
+}
+
+/**
+ * The time is not bookable under the provider's rules: outside working hours, a day off, too
+ * soon (minimum notice), too far ahead (horizon) or over a period limit. `reasons` says which,
+ * in the same form `availability` and `explain` use. Distinct from {@link ConflictError}, which
+ * means another appointment holds the time. HTTP 409.
+ */
+export class UnavailableError extends SchedulingError {
+  /** Why, machine-readable: each has a `code` such as `OUTSIDE_HOURS` or `PERIOD_LIMIT`. */
+  readonly reasons: readonly { readonly code: string }[];
+
+  constructor(reasons: readonly { readonly code: string }[], options: SchedulingErrorOptions = {}) {
+    super(
+      `The time is not bookable: ${reasons.map((reason) => reason.code).join(', ') || 'no reason given'}`,
+      'UNAVAILABLE',
+      409,
+      options,
+    );
+    this.reasons = reasons;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { reasons: this.reasons };
+  }
+}
+
+/**
+ * The host's configuration is wrong, not the caller's input: for example the directory returned
+ * a provider profile with an unknown time zone or overlapping hours, or no directory was given.
+ * `subject`, `id` and `field` name what to fix. HTTP 500: the API client cannot fix it.
+ */
+export class ConfigurationError extends SchedulingError {
+  /** What is misconfigured, e.g. `provider`, `scheduler`. */
+  readonly subject: string;
+  /** The misconfigured entity's id, when there is one. */
+  readonly id: string | null;
+  /** The field at fault, e.g. `timeZone` or `weeklyHours.monday[1].end`. */
+  readonly field: string;
+
+  constructor(
+    subject: string,
+    id: string | null,
+    field: string,
+    message: string,
+    options: SchedulingErrorOptions = {},
+  ) {
+    super(
+      `Configuration error in ${subject}${id === null ? '' : ` ${id}`}, ${field}: ${message}`,
+      'CONFIGURATION_ERROR',
+      500,
+      options,
+    );
+    this.subject = subject;
+    this.id = id;
+    this.field = field;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { subject: this.subject, id: this.id, field: this.field };
   }
 }
 

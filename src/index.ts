@@ -30,15 +30,18 @@ export {
   defineAppointmentTypes,
 } from './appointment-types.js';
 export {
+  checkProviderProfile,
   createPermissiveDirectory,
   createStaticDirectory,
   type ParticipantDirectory,
   type PatientProfile,
   type ProviderProfile,
+  ROUND_THE_CLOCK_HOURS,
 } from './directory.js';
 // Errors
 export {
   BusyError,
+  ConfigurationError,
   ConflictError,
   ForbiddenError,
   IdempotencyMismatchError,
@@ -49,6 +52,7 @@ export {
   type SchedulingErrorOptions,
   StaleVersionError,
   StorageFullError,
+  UnavailableError,
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
@@ -66,6 +70,12 @@ export {
 } from './overlap.js';
 // Recurrence
 export { type ExpandRecurrenceOptions, expandRecurrence } from './recurrence.js';
+export {
+  normalizeRecurrenceRule,
+  type ParsedRecurrenceRule,
+  parseRecurrenceRule,
+  RRULE_LIMITS,
+} from './rrule-grammar.js';
 // The Scheduler service
 export {
   type AppointmentPage,
@@ -110,14 +120,25 @@ export {
 } from './schemas.js';
 // Working hours and slots
 export {
+  type BookingDecision,
   DEFAULT_WEEKLY_HOURS,
+  type ExistingBooking,
+  type ExplainBookingOptions,
+  explainBooking,
   type GenerateSlotsOptions,
   generateSlots,
+  LIMIT_PERIODS,
+  type LimitPeriod,
   type LocalInterval,
   localDateOf,
+  type PeriodLimitCheck,
+  type PeriodLimits,
+  periodLimitReason,
   type SuggestSlotsOptions,
   suggestSlots,
   type TimeSlot,
+  UNAVAILABLE_REASON_CODES,
+  type UnavailableReason,
   type WeeklyHours,
   type WorkingTimeOptions,
 } from './slots.js';

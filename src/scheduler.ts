@@ -5,19 +5,22 @@ import type {
   Appointment,
   AuditAction,
   AuditEntry,
+  AuditOverride,
   FieldChanges,
   ReminderChannel,
   StoredRecurrence,
 } from './appointment.js';
 import { REMINDER_CHANNELS } from './appointment.js';
 import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES, defineAppointmentTypes } from './appointment-types.js';
-import { createPermissiveDirectory, type ParticipantDirectory, type ProviderProfile } from './directory.js';
+import { checkProviderProfile, type ParticipantDirectory, type ProviderProfile } from './directory.js';
 import {
+  ConfigurationError,
   ConflictError,
   IdempotencyMismatchError,
   InvalidTransitionError,
   NotFoundError,
   StaleVersionError,
+  UnavailableError,
   ValidationError,
 } from './errors.js';
 import { LIMITS } from './limits.js';
@@ -33,8 +36,9 @@ import {
   WEEKDAYS,
   weekdayOfDayNumber,
 } from './local-time.js';
-import { occupiedRange, type TimeRange } from './overlap.js';
+import { rangesOverlap } from './overlap.js';
 import { expandRecurrence } from './recurrence.js';
+import { normalizeRecurrenceRule } from './rrule-grammar.js';
 import {
   createSchemas,
   isStorableText,
@@ -43,7 +47,16 @@ import {
   type SchemaOptions,
   type Schemas,
 } from './schemas.js';
-import { generateSlots, type TimeSlot } from './slots.js';
+import {
+  type BookingDecision,
+  explainBooking,
+  generateSlots,
+  type LimitPeriod,
+  type PeriodLimitCheck,
+  type TimeSlot,
+  type UnavailableReason,
+  type WorkingTimeOptions,
+} from './slots.js';
 import { APPOINTMENT_STATUSES, type AppointmentStatus, assertTransition, STATUS_TRANSITIONS } from './status.js';
 import type { AppointmentChange, AppointmentPatch, AppointmentStore, NewAuditEntry } from './store.js';
 
@@ -56,8 +69,11 @@ const RACE_RETRIES = 5;
 export interface SchedulerOptions {
   /** Where appointments live, e.g. `createSqliteStore(...)`. */
   readonly store: AppointmentStore;
-  /** The host's providers and patients; default: everyone is active, providers in UTC. */
-  readonly directory?: ParticipantDirectory;
+  /**
+   * The host's providers and patients. Required: a mistyped provider id must not book
+   * silently. For quick starts, choose `createPermissiveDirectory()` explicitly.
+   */
+  readonly directory: ParticipantDirectory;
   /** The appointment-type catalogue; default {@link DEFAULT_APPOINTMENT_TYPES}. Validated here. */
   readonly appointmentTypes?: readonly AppointmentType[];
   /** The current instant; inject one in tests. Default `() => new Date()`. */
@@ -74,6 +90,31 @@ export interface ChangeOptions {
   readonly expectedVersion?: number;
 }
 
+/**
+ * A staff decision to book outside the provider's rules (working hours, days off, minimum
+ * notice, horizon, period limits). The reason is required and written in the audit entry.
+ * Nothing overrides the no-double-booking guarantee.
+ */
+export interface BookingOverride {
+  readonly reason: string;
+}
+
+/** Options of {@link Scheduler.book}. */
+export interface BookOptions {
+  /** Book even where the provider's rules would refuse; see {@link BookingOverride}. */
+  readonly override?: BookingOverride;
+}
+
+/** Options of {@link Scheduler.reschedule}. */
+export interface RescheduleOptions extends ChangeOptions, BookOptions {}
+
+/** What {@link Scheduler.explain} says of a time. */
+export interface Explanation {
+  readonly bookable: boolean;
+  /** Every reason it is not; empty when it is. */
+  readonly reasons: readonly UnavailableReason[];
+}
+
 /** What `book` returns; `series` for recurring input. */
 export interface BookingResult {
   readonly appointment: Appointment;
@@ -84,8 +125,15 @@ export interface BookingResult {
 export interface SeriesResult {
   readonly seriesId: string;
   readonly created: Appointment[];
-  /** Occurrences left out because the time was taken, with the ids in the way. */
-  readonly skipped: Array<{ readonly start: Date; readonly conflictingIds: string[] }>;
+  /**
+   * Occurrences left out: `conflictingIds` names the appointments in the way (empty when a rule
+   * refused it), and `reasons` says why in the form `explain` uses.
+   */
+  readonly skipped: Array<{
+    readonly start: Date;
+    readonly conflictingIds: string[];
+    readonly reasons: readonly UnavailableReason[];
+  }>;
 }
 
 /** A page of `list`. */
@@ -152,8 +200,15 @@ export type Scheduler = ReturnType<typeof createScheduler>;
  * ```
  */
 export function createScheduler(options: SchedulerOptions) {
-  const { store } = options;
-  const directory = options.directory ?? createPermissiveDirectory();
+  const { store, directory } = options;
+  if (typeof directory?.getProvider !== 'function' || typeof directory?.getPatient !== 'function') {
+    throw new ConfigurationError(
+      'scheduler',
+      null,
+      'directory',
+      'Give the directory of providers and patients: createStaticDirectory({ providers, patients }), your own, or for a quick start createPermissiveDirectory()',
+    );
+  }
   const clock = options.clock ?? (() => new Date());
   const auditReads = options.auditReads ?? false;
   const types = defineAppointmentTypes(options.appointmentTypes ?? DEFAULT_APPOINTMENT_TYPES);
@@ -179,12 +234,112 @@ export function createScheduler(options: SchedulerOptions) {
     return type;
   };
 
+  /**
+   * The type an existing appointment is held to, with its own buffers (a snapshot taken at
+   * booking); a type since removed from the catalogue keeps its appointments movable.
+   */
+  const typeOfAppointment = (appointment: Appointment): AppointmentType => ({
+    ...(typesByKey.get(appointment.type) ?? {
+      key: appointment.type,
+      label: appointment.type,
+      durationMinutes: appointment.durationMinutes,
+    }),
+    bufferBeforeMinutes: appointment.bufferBeforeMinutes,
+    bufferAfterMinutes: appointment.bufferAfterMinutes,
+  });
+
+  /** For an occurrence a store skipped: `BOOKED` or `BUFFER`, naming the appointments in the way. */
+  async function conflictReasons(
+    candidate: Omit<Appointment, 'confirmationCode'>,
+    conflictingIds: readonly string[],
+  ): Promise<UnavailableReason[]> {
+    const blockers = (await Promise.all(conflictingIds.map((id) => store.getAppointment(id)))).filter(
+      (item): item is Appointment => item !== null,
+    );
+    const booked = blockers.filter((item) => rangesOverlap(item, candidate)).map((item) => item.id);
+    const buffered = conflictingIds.filter((id) => !booked.includes(id));
+    return [
+      ...(booked.length > 0 ? [{ code: 'BOOKED' as const, appointmentIds: booked }] : []),
+      ...(buffered.length > 0 ? [{ code: 'BUFFER' as const, appointmentIds: buffered }] : []),
+    ];
+  }
+
+  // A profile object is checked once: directories usually return the same object every time.
+  const checkedProfiles = new WeakMap<ProviderProfile, ProviderProfile>();
+
   async function provider(id: string, field = 'providerId'): Promise<ProviderProfile> {
     const profile = await directory.getProvider(id);
     if (profile === null || profile === undefined) throw new NotFoundError('Provider', id);
-    if (!profile.active) throw ValidationError.forField(field, 'The provider is not active');
-    ianaZone(profile.timeZone, `${field}.timeZone`);
-    return profile;
+    let checked = typeof profile === 'object' ? checkedProfiles.get(profile) : undefined;
+    if (checked === undefined) {
+      checked = checkProviderProfile(id, profile);
+      checkedProfiles.set(profile, checked);
+    }
+    if (!checked.active) throw ValidationError.forField(field, 'The provider is not active');
+    return checked;
+  }
+
+  /** The provider's rules, with the type's limits, as the rule engine reads them. */
+  function rulesOf(profile: ProviderProfile, type?: AppointmentType): Omit<WorkingTimeOptions, 'durationMinutes'> {
+    return {
+      ...slotRules(profile),
+      ...(profile.limits !== undefined && { limits: profile.limits }),
+      ...(type?.limits !== undefined && { typeLimits: { type: type.key, limits: type.limits } }),
+    };
+  }
+
+  /**
+   * The rules a booking must meet before any store sees it: hours, days off, notice, horizon,
+   * and the period limits' bounds (which the store counts atomically with the write).
+   */
+  function decide(
+    profile: ProviderProfile,
+    type: AppointmentType,
+    start: Date,
+    durationMinutes: number,
+    at: Date,
+  ): BookingDecision {
+    return explainBooking({
+      ...rulesOf(profile, type),
+      durationMinutes,
+      bufferBeforeMinutes: type.bufferBeforeMinutes,
+      bufferAfterMinutes: type.bufferAfterMinutes,
+      now: at,
+      start,
+    });
+  }
+
+  /**
+   * Occupying appointments of a provider that matter for slots between two instants: those
+   * whose time meets the range, and, when the profile or type has period limits, every one
+   * starting in the periods the range touches (they count toward the limits).
+   */
+  async function bookingsAround(
+    providerId: string,
+    profile: ProviderProfile,
+    type: AppointmentType | undefined,
+    fromMs: number,
+    toMs: number,
+  ): Promise<Appointment[]> {
+    const zone = ianaZone(profile.timeZone);
+    const periods = new Set<LimitPeriod>(
+      [profile.limits, type?.limits].flatMap((limits) =>
+        limits === undefined
+          ? []
+          : [
+              ...(limits.perDay !== undefined || limits.minutesPerDay !== undefined ? (['day'] as const) : []),
+              ...(limits.perWeek !== undefined ? (['week'] as const) : []),
+              ...(limits.perMonth !== undefined ? (['month'] as const) : []),
+            ],
+      ),
+    );
+    let from = fromMs;
+    let to = toMs;
+    for (const period of periods) {
+      from = Math.min(from, periodStart(zone, period, instantToDayNumber(zone, fromMs)));
+      to = Math.max(to, periodEnd(zone, period, instantToDayNumber(zone, toMs)));
+    }
+    return store.findOccupying(providerId, new Date(from), new Date(to));
   }
 
   async function requireActivePatient(id: string): Promise<void> {
@@ -212,7 +367,17 @@ export function createScheduler(options: SchedulerOptions) {
     at: Date,
     version: number,
     changes: FieldChanges,
-  ): NewAuditEntry => ({ id: randomUUID(), appointmentId, action, actorId: actor?.id ?? null, at, version, changes });
+    override: AuditOverride | null = null,
+  ): NewAuditEntry => ({
+    id: randomUUID(),
+    appointmentId,
+    action,
+    actorId: actor?.id ?? null,
+    at,
+    version,
+    changes,
+    override,
+  });
 
   async function logReads(appointments: readonly Appointment[], action: 'viewed' | 'listed', actor?: Actor) {
     if (!auditReads || appointments.length === 0) return;
@@ -231,7 +396,7 @@ export function createScheduler(options: SchedulerOptions) {
     id: string,
     actor: Actor,
     changeOptions: ChangeOptions | undefined,
-    plan: (current: Appointment, at: Date) => { set: AppointmentPatch; action: AuditAction } | null,
+    plan: (current: Appointment, at: Date) => Promise<PlannedChange | null> | PlannedChange | null,
   ): Promise<Appointment> {
     assertActor(actor);
     const expectedVersion = parseExpectedVersion(changeOptions);
@@ -241,7 +406,7 @@ export function createScheduler(options: SchedulerOptions) {
         throw new StaleVersionError(expectedVersion, current.version);
       }
       const at = now();
-      const planned = plan(current, at);
+      const planned = await plan(current, at);
       if (planned === null) return current;
       try {
         const [updated] = await store.applyChanges([
@@ -249,6 +414,7 @@ export function createScheduler(options: SchedulerOptions) {
             id: current.id,
             expectedVersion: current.version,
             set: planned.set,
+            ...(planned.limits !== undefined && planned.limits.length > 0 && { limits: planned.limits }),
             audit: auditEntry(
               current.id,
               planned.action,
@@ -256,6 +422,7 @@ export function createScheduler(options: SchedulerOptions) {
               stampAfter(current, at),
               current.version + 1,
               diff(current, planned.set),
+              planned.override ?? null,
             ),
           },
         ]);
@@ -273,11 +440,6 @@ export function createScheduler(options: SchedulerOptions) {
       assertTransition(current.status, to);
       return { set: { status: to, ...stamp(at) }, action };
     };
-
-  async function busyRanges(providerId: string, from: number, to: number): Promise<TimeRange[]> {
-    const rows = await store.findOccupying(providerId, new Date(from), new Date(to));
-    return rows.map(occupiedRange);
-  }
 
   function durationChoice(query: { type?: string | undefined; durationMinutes?: number | undefined }) {
     const type = query.type === undefined ? undefined : typeOf(query.type);
@@ -301,13 +463,14 @@ export function createScheduler(options: SchedulerOptions) {
      * occurrences are skipped and listed. With `idempotencyKey`, a retry returns the first
      * result and books nothing new; the same key with a different request is a `ValidationError`.
      */
-    async book(input: unknown, actor: Actor): Promise<BookingResult> {
+    async book(input: unknown, actor: Actor, bookOptions?: BookOptions): Promise<BookingResult> {
       assertActor(actor);
       const request = parseInput(schemas.createAppointment, input);
+      const override = parseOverride(bookOptions);
       const at = now();
       if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
       // Only a keyed request needs its digest (hashing is wasted work on every other booking).
-      const fingerprint = request.idempotencyKey === undefined ? '' : fingerprintOf(request);
+      const fingerprint = request.idempotencyKey === undefined ? '' : fingerprintOf(request, override);
       if (request.idempotencyKey !== undefined) {
         const record = await store.getIdempotencyRecord(request.idempotencyKey);
         if (record !== null) return replay(record, fingerprint);
@@ -321,7 +484,14 @@ export function createScheduler(options: SchedulerOptions) {
         ? expandRecurrence({ start: request.start, timeZone: profile.timeZone, recurrence: request.recurrence })
         : [request.start];
       const seriesId = recurrence === null ? null : randomUUID();
-      const rows = starts.map((start, index) => {
+      // Every occurrence is decided by the same rules availability offers by.
+      const refused: SeriesResult['skipped'][number][] = [];
+      const rows = starts.flatMap((start, index) => {
+        const decision = decide(profile, type, start, durationMinutes, at);
+        if (!decision.bookable && override === undefined) {
+          refused.push({ start, conflictingIds: [], reasons: decision.reasons });
+          return [];
+        }
         const appointment: Omit<Appointment, 'confirmationCode'> = {
           id: randomUUID(),
           patientId: request.patientId,
@@ -355,25 +525,84 @@ export function createScheduler(options: SchedulerOptions) {
           createdBy: actor.id,
           updatedBy: actor.id,
         };
-        return { appointment, audit: auditEntry(appointment.id, 'created', actor, at, 1, snapshot(appointment)) };
+        const audit = auditEntry(
+          appointment.id,
+          'created',
+          actor,
+          at,
+          1,
+          snapshot(appointment),
+          override === undefined
+            ? null
+            : { reason: override.reason, bypassed: decision.reasons.map(({ code }) => code) },
+        );
+        // An override books past the limits too: the store is given none to count.
+        return [{ appointment, audit, ...(override === undefined && { limits: decision.limitChecks }) }];
       });
+      if (seriesId === null && refused[0] !== undefined) throw new UnavailableError(refused[0].reasons);
       const keyed = request.idempotencyKey;
-      const result = await store.insertAppointments(rows, {
-        onConflict: seriesId === null ? 'fail' : 'skip',
-        ...(recurrence !== null && { seriesRecurrence: recurrence }),
-        ...(keyed !== undefined && { idempotency: { key: keyed, fingerprint, createdAt: at } }),
-      });
+      const result =
+        rows.length === 0
+          ? { kind: 'inserted' as const, inserted: [], skipped: [] }
+          : await store.insertAppointments(rows, {
+              onConflict: seriesId === null ? 'fail' : 'skip',
+              ...(recurrence !== null && { seriesRecurrence: recurrence }),
+              ...(keyed !== undefined && {
+                idempotency: {
+                  key: keyed,
+                  fingerprint,
+                  createdAt: at,
+                  ...(refused.length > 0 && { skipped: refused }),
+                },
+              }),
+            });
       if (result.kind === 'replay') return replay(result.record, fingerprint);
-      const skipped = result.skipped.map((item) => ({
-        start: item.appointment.start,
-        conflictingIds: item.conflictingIds,
-      }));
+      const skipped = [
+        ...refused,
+        ...(await Promise.all(
+          result.skipped.map(async (item) => ({
+            start: item.appointment.start,
+            conflictingIds: item.conflictingIds,
+            reasons: item.reasons ?? (await conflictReasons(item.appointment, item.conflictingIds)),
+          })),
+        )),
+      ].sort((a, b) => a.start.getTime() - b.start.getTime());
       const [first] = result.inserted;
       if (first === undefined) {
-        throw new ConflictError([...new Set(skipped.flatMap((item) => item.conflictingIds))]);
+        const conflictingIds = [...new Set(skipped.flatMap((item) => item.conflictingIds))];
+        if (conflictingIds.length > 0) throw new ConflictError(conflictingIds);
+        throw new UnavailableError(skipped.flatMap((item) => item.reasons));
       }
       if (seriesId === null) return { appointment: first };
       return { appointment: first, series: { seriesId, created: result.inserted, skipped } };
+    },
+
+    /**
+     * Whether a provider could be booked at `start` for a type or duration, and every reason it
+     * could not: the one decision `book`, `reschedule` and `availability` share, read against
+     * the current bookings and limits.
+     */
+    async explain(query: unknown): Promise<Explanation> {
+      const request = parseInput(schemas.explainQuery, query);
+      const profile = await provider(request.providerId);
+      const type = request.type === undefined ? undefined : typeOf(request.type);
+      const booking = durationChoice(request);
+      const startMs = request.start.getTime();
+      const bookings = await bookingsAround(
+        request.providerId,
+        profile,
+        type,
+        startMs - booking.bufferBeforeMinutes * MINUTE_MS,
+        startMs + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
+      );
+      const { bookable, reasons } = explainBooking({
+        ...rulesOf(profile, type),
+        ...booking,
+        bookings,
+        now: now(),
+        start: request.start,
+      });
+      return { bookable, reasons };
     },
 
     /** One appointment; `NotFoundError` if there is none. */
@@ -411,9 +640,15 @@ export function createScheduler(options: SchedulerOptions) {
     },
 
     /** Moves a scheduled or confirmed appointment to a new future start (and duration); keeps its status. */
-    async reschedule(id: string, input: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
+    async reschedule(
+      id: string,
+      input: unknown,
+      actor: Actor,
+      rescheduleOptions?: RescheduleOptions,
+    ): Promise<Appointment> {
       const request = parseInput(schemas.rescheduleAppointment, input);
-      return change(id, actor, changeOptions, (current, at) => {
+      const override = parseOverride(rescheduleOptions);
+      return change(id, actor, rescheduleOptions, async (current, at) => {
         if (!isChangeable(current.status)) {
           throw new InvalidTransitionError(
             current.status,
@@ -423,6 +658,9 @@ export function createScheduler(options: SchedulerOptions) {
         }
         if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
         const durationMinutes = request.durationMinutes ?? current.durationMinutes;
+        const profile = await provider(current.providerId);
+        const decision = decide(profile, typeOfAppointment(current), request.start, durationMinutes, at);
+        if (!decision.bookable && override === undefined) throw new UnavailableError(decision.reasons);
         return {
           set: {
             start: request.start,
@@ -430,6 +668,9 @@ export function createScheduler(options: SchedulerOptions) {
             durationMinutes,
           },
           action: 'rescheduled',
+          ...(override === undefined
+            ? { limits: decision.limitChecks }
+            : { override: { reason: override.reason, bypassed: decision.reasons.map(({ code }) => code) } }),
         };
       });
     },
@@ -620,17 +861,20 @@ export function createScheduler(options: SchedulerOptions) {
       if (lastDay - firstDay + 1 > LIMITS.maxSlotRangeDays) {
         throw ValidationError.forField('to', `At most ${LIMITS.maxSlotRangeDays} days at once`, 'too_big');
       }
-      const busy = await busyRanges(
+      const type = request.type === undefined ? undefined : typeOf(request.type);
+      const bookings = await bookingsAround(
         request.providerId,
+        profile,
+        type,
         localToInstant(zone, firstDay, 0) - booking.bufferBeforeMinutes * MINUTE_MS,
         localToInstant(zone, lastDay + 1, 0) + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
       );
       const slots = generateSlots({
-        ...slotRules(profile),
+        ...rulesOf(profile, type),
         ...booking,
         from: firstDate,
         to: lastDate,
-        busy,
+        bookings,
         now: now(),
         ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
         includeUnavailable: request.includeUnavailable ?? false,
@@ -652,6 +896,7 @@ export function createScheduler(options: SchedulerOptions) {
       const profile = await provider(request.providerId);
       const zone = ianaZone(profile.timeZone);
       const booking = durationChoice(request);
+      const type = request.type === undefined ? undefined : typeOf(request.type);
       const at = now();
       const after = request.after ?? at;
       const firstDay = instantToDayNumber(zone, after.getTime());
@@ -663,17 +908,19 @@ export function createScheduler(options: SchedulerOptions) {
       const found: TimeSlot[] = [];
       for (let windowStart = firstDay; windowStart <= lastDay && found.length < request.limit; windowStart += 14) {
         const windowEnd = Math.min(windowStart + 13, lastDay);
-        const busy = await busyRanges(
+        const bookings = await bookingsAround(
           request.providerId,
+          profile,
+          type,
           localToInstant(zone, windowStart, 0) - booking.bufferBeforeMinutes * MINUTE_MS,
           localToInstant(zone, windowEnd + 1, 0) + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
         );
         const slots = generateSlots({
-          ...slotRules(profile),
+          ...rulesOf(profile, type),
           ...booking,
           from: formatLocalDate(dayNumberToLocalDate(windowStart)),
           to: formatLocalDate(dayNumberToLocalDate(windowEnd)),
-          busy,
+          bookings,
           now: at,
           ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
         });
@@ -732,7 +979,7 @@ export function createScheduler(options: SchedulerOptions) {
       appointmentId: string;
       seriesId: string | null;
       fingerprint: string;
-      skipped: SeriesResult['skipped'];
+      skipped: ReadonlyArray<{ start: Date; conflictingIds: string[]; reasons?: readonly UnavailableReason[] }>;
     },
     fingerprint: string,
   ): Promise<BookingResult> {
@@ -740,12 +987,28 @@ export function createScheduler(options: SchedulerOptions) {
     const appointment = await load(record.appointmentId);
     if (record.seriesId === null) return { appointment };
     const { items } = await store.listAppointments({ seriesId: record.seriesId });
-    return { appointment, series: { seriesId: record.seriesId, created: items, skipped: record.skipped } };
+    // The same classification as the first call's: the recorded blockers, booked or buffer.
+    const skipped = await Promise.all(
+      record.skipped.map(async (item) => ({
+        ...item,
+        reasons:
+          item.reasons ??
+          (await conflictReasons(
+            {
+              ...appointment,
+              start: item.start,
+              end: new Date(item.start.getTime() + appointment.durationMinutes * MINUTE_MS),
+            },
+            item.conflictingIds,
+          )),
+      })),
+    );
+    return { appointment, series: { seriesId: record.seriesId, created: items, skipped } };
   }
 }
 
 /** The local days `[first, end)` of a day, week (from Monday) or month around `day`. */
-function periodDays(view: 'day' | 'week' | 'month', day: number): [number, number] {
+function periodDays(view: LimitPeriod, day: number): [number, number] {
   if (view === 'day') return [day, day + 1];
   if (view === 'week') {
     const monday = day - WEEKDAYS.indexOf(weekdayOfDayNumber(day));
@@ -764,6 +1027,44 @@ function slotRules(profile: ProviderProfile) {
     ...(profile.minimumNoticeMinutes !== undefined && { minimumNoticeMinutes: profile.minimumNoticeMinutes }),
     ...(profile.horizonDays !== undefined && { horizonDays: profile.horizonDays }),
   };
+}
+
+/** What a changing method decided: the fields to set, the audit action, and the rules' part. */
+interface PlannedChange {
+  readonly set: AppointmentPatch;
+  readonly action: AuditAction;
+  /** Period limits the store re-counts atomically with the change. */
+  readonly limits?: readonly PeriodLimitCheck[];
+  /** A staff override of the booking rules, for the audit entry. */
+  readonly override?: AuditOverride;
+}
+
+/** The override of a booking or reschedule, checked: a reason of 1 to 2000 storable characters. */
+function parseOverride(options: BookOptions | undefined): BookingOverride | undefined {
+  const override = options?.override;
+  if (override === undefined) return undefined;
+  const reason = (override as { reason?: unknown } | null)?.reason;
+  if (typeof reason !== 'string' || reason.trim().length === 0) {
+    throw ValidationError.forField('override.reason', 'An override needs a reason', 'invalid_type');
+  }
+  if (reason.length > LIMITS.reasonLength || !isStorableText(reason)) {
+    throw ValidationError.forField(
+      'override.reason',
+      `Must be at most ${LIMITS.reasonLength} characters, without NUL or unpaired surrogates`,
+      'invalid_text',
+    );
+  }
+  return { reason };
+}
+
+/** The first instant of the local day, week (Monday) or month containing local day `day`. */
+function periodStart(zone: ReturnType<typeof ianaZone>, period: LimitPeriod, day: number): number {
+  return localToInstant(zone, periodDays(period === 'day' ? 'day' : period, day)[0], 0);
+}
+
+/** The end (exclusive) of the local day, week or month containing local day `day`. */
+function periodEnd(zone: ReturnType<typeof ianaZone>, period: LimitPeriod, day: number): number {
+  return localToInstant(zone, periodDays(period, day)[1], 0);
 }
 
 /** Scheduled and confirmed appointments may still be moved or retyped. */
@@ -809,8 +1110,9 @@ function parseChannel(channel: unknown): ReminderChannel {
   return channel as ReminderChannel;
 }
 
+/** The pattern as the series stores it; a rule in its canonical text (upper case, fixed part order). */
 function storedRecurrence(recurrence: Recurrence): StoredRecurrence {
-  if ('rrule' in recurrence) return { rrule: recurrence.rrule };
+  if ('rrule' in recurrence) return { rrule: normalizeRecurrenceRule(recurrence.rrule) };
   return {
     frequency: recurrence.frequency,
     interval: recurrence.interval ?? 1,
@@ -822,9 +1124,11 @@ function storedRecurrence(recurrence: Recurrence): StoredRecurrence {
 }
 
 /** A digest of what a booking request asks for, to tell a retry from a different request. */
-function fingerprintOf(request: z.output<Schemas['createAppointment']>): string {
+function fingerprintOf(request: z.output<Schemas['createAppointment']>, override: BookingOverride | undefined): string {
   const { idempotencyKey: _key, ...rest } = request;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ ...rest, ...(override !== undefined && { override }) }))
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

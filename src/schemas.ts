@@ -376,6 +376,14 @@ export function createSchemas(options: SchemaOptions = {}) {
       requireDurationChoice(query, context);
     });
 
+  const explainQuery = z
+    .strictObject({
+      providerId: id,
+      start: instantSchema,
+      ...durationChoice,
+    })
+    .superRefine(requireDurationChoice);
+
   const suggestQuery = z
     .strictObject({
       providerId: id,
@@ -438,6 +446,7 @@ export function createSchemas(options: SchemaOptions = {}) {
     cancelSeries,
     recurrence: recurrenceSchema,
     availabilityQuery,
+    explainQuery,
     suggestQuery,
     listAppointmentsQuery,
     scheduleQuery,
@@ -468,6 +477,8 @@ export type UpdateAppointmentInput = z.output<Schemas['updateAppointment']>;
 export type RescheduleAppointmentInput = z.output<Schemas['rescheduleAppointment']>;
 /** Parsed input of `schemas.availabilityQuery`. */
 export type AvailabilityQuery = z.output<Schemas['availabilityQuery']>;
+/** Parsed input of `schemas.explainQuery`. */
+export type ExplainQuery = z.output<Schemas['explainQuery']>;
 /** Parsed input of `schemas.suggestQuery`. */
 export type SuggestQuery = z.output<Schemas['suggestQuery']>;
 /** Parsed input of `schemas.listAppointmentsQuery`. */

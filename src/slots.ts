@@ -2,6 +2,7 @@ import { ValidationError, type ValidationIssue } from './errors.js';
 import { LIMITS } from './limits.js';
 import {
   dayNumberToLocalDate,
+  daysInMonth,
   floatingToInstant,
   formatLocalDate,
   ianaZone,
@@ -38,6 +39,91 @@ export const DEFAULT_WEEKLY_HOURS: WeeklyHours = Object.freeze({
   friday: [{ start: '08:00', end: '18:00' }],
 });
 
+/** The periods a limit counts in, local to the provider's zone; weeks start on Monday. */
+export const LIMIT_PERIODS = ['day', 'week', 'month'] as const;
+/** A period a limit counts in. */
+export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
+
+/**
+ * Caps on what one provider (or one appointment type of a provider) may be booked for, per
+ * local day, week (from Monday) and month in the provider's zone. Cancelled and no-show
+ * appointments do not count. Each a whole number of at least 1.
+ */
+export interface PeriodLimits {
+  /** Most bookings starting in one local day. */
+  readonly perDay?: number;
+  /** Most bookings starting in one local week. */
+  readonly perWeek?: number;
+  /** Most bookings starting in one local month. */
+  readonly perMonth?: number;
+  /** Most booked minutes (appointment durations, buffers aside) starting in one local day. */
+  readonly minutesPerDay?: number;
+}
+
+/** An existing, occupying appointment as the rule engine sees it. */
+export interface ExistingBooking extends TimeRange {
+  readonly id: string;
+  /** Its appointment type, for limits set on a type. */
+  readonly type: string;
+  readonly durationMinutes: number;
+  readonly bufferBeforeMinutes: number;
+  readonly bufferAfterMinutes: number;
+}
+
+/** Codes of {@link UnavailableReason}. */
+export const UNAVAILABLE_REASON_CODES = [
+  'OUTSIDE_HOURS',
+  'DAY_OFF',
+  'MIN_NOTICE',
+  'BEYOND_HORIZON',
+  'BOOKED',
+  'BUFFER',
+  'PERIOD_LIMIT',
+] as const;
+
+/**
+ * Why a time cannot be booked, or a slot is not offered. The same reasons come from
+ * `availability`, `explain` and a refused booking, because one function decides all three.
+ */
+export type UnavailableReason =
+  /** Not inside one of the day's working intervals. */
+  | { readonly code: 'OUTSIDE_HOURS' }
+  /** The local date is closed by a date override (`[]`). */
+  | { readonly code: 'DAY_OFF'; readonly date: string }
+  /** Starts before `earliestStart` (now plus the minimum notice). */
+  | { readonly code: 'MIN_NOTICE'; readonly earliestStart: Date }
+  /** Starts after `latestStart` (the booking horizon). */
+  | { readonly code: 'BEYOND_HORIZON'; readonly latestStart: Date }
+  /** The appointments whose own time meets this one. */
+  | { readonly code: 'BOOKED'; readonly appointmentIds: readonly string[] }
+  /** The appointments that meet it only through a buffer (theirs or this one's). */
+  | { readonly code: 'BUFFER'; readonly appointmentIds: readonly string[] }
+  /** A period limit is reached: `count` already booked of at most `limit`. */
+  | {
+      readonly code: 'PERIOD_LIMIT';
+      readonly period: LimitPeriod;
+      readonly measure: 'bookings' | 'minutes';
+      readonly limit: number;
+      readonly count: number;
+      /** Set when the limit is the appointment type's, counting only that type. */
+      readonly type?: string;
+    };
+
+/**
+ * One period limit that applies to a candidate time, with the period's real bounds: what a
+ * store counts, atomically with the write, to enforce the limit.
+ */
+export interface PeriodLimitCheck {
+  readonly period: LimitPeriod;
+  readonly measure: 'bookings' | 'minutes';
+  /** Count only appointments of this type; null for all of the provider's. */
+  readonly type: string | null;
+  /** The period's first instant (inclusive) and end (exclusive): appointments starting inside count. */
+  readonly from: Date;
+  readonly to: Date;
+  readonly limit: number;
+}
+
 /** A provider's working time and booking rules, as {@link generateSlots} reads them. */
 export interface WorkingTimeOptions {
   /** IANA zone of the working hours, e.g. `Europe/London`. */
@@ -62,6 +148,16 @@ export interface WorkingTimeOptions {
   readonly horizonDays?: number;
   /** The current instant (injected, never read from the system clock). Without it, no slot is too early or too late. */
   readonly now?: Date;
+  /**
+   * Existing occupying appointments: what `busy` says, with ids (named in the reasons) and
+   * types and durations (counted by `limits`). To count limits, include every appointment
+   * starting in the periods concerned.
+   */
+  readonly bookings?: readonly ExistingBooking[];
+  /** The provider's period limits. */
+  readonly limits?: PeriodLimits;
+  /** The limits of the appointment type being placed, counting only bookings of that type. */
+  readonly typeLimits?: { readonly type: string; readonly limits: PeriodLimits };
 }
 
 /** Options of {@link generateSlots}: a date or an inclusive range of local dates. */
@@ -85,8 +181,10 @@ export interface SuggestSlotsOptions extends WorkingTimeOptions {
 export interface TimeSlot {
   readonly start: Date;
   readonly end: Date;
-  /** Inside working hours, within notice and horizon, and free (buffers included). */
+  /** Inside working hours, within notice and horizon, free (buffers included) and within every limit. */
   readonly available: boolean;
+  /** Why it is not available; empty when it is. */
+  readonly reasons: readonly UnavailableReason[];
 }
 
 /**
@@ -190,7 +288,36 @@ interface SlotPlan {
   readonly bufferAfterMs: number;
   readonly earliestStartMs: number;
   readonly latestStartMs: number;
+  /** Existing bookings by occupied start, with their ranges as epoch ms. */
+  readonly bookings: readonly PlannedBooking[];
+  /** The longest occupied range among them: how far back a scan must look. */
+  readonly longestBookingMs: number;
+  /** Every limit that applies, provider's and type's. */
+  readonly limits: readonly PlannedLimit[];
 }
+
+interface PlannedBooking {
+  readonly booking: ExistingBooking;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly occupiedStartMs: number;
+  readonly occupiedEndMs: number;
+}
+
+interface PlannedLimit {
+  readonly period: LimitPeriod;
+  readonly measure: 'bookings' | 'minutes';
+  readonly type: string | null;
+  readonly limit: number;
+}
+
+/** Which field of {@link PeriodLimits} limits what, in what period. */
+const LIMIT_FIELDS = [
+  ['perDay', 'day', 'bookings'],
+  ['perWeek', 'week', 'bookings'],
+  ['perMonth', 'month', 'bookings'],
+  ['minutesPerDay', 'day', 'minutes'],
+] as const;
 
 function planSlots(options: WorkingTimeOptions): SlotPlan {
   const issues: ValidationIssue[] = [];
@@ -257,7 +384,40 @@ function planSlots(options: WorkingTimeOptions): SlotPlan {
       overrides.set(day, normaliseIntervals(intervals, `dateOverrides.${date}`));
     }, undefined);
   }
-  const busy = collect(() => mergeBusy(options.busy ?? []), { starts: new Float64Array(0), ends: new Float64Array(0) });
+  const bookings = collect(() => planBookings(options.bookings ?? []), []);
+  const limits: PlannedLimit[] = [];
+  const readLimits = (value: PeriodLimits | undefined, path: string, type: string | null) => {
+    if (value === undefined) return;
+    if (typeof value !== 'object' || value === null) {
+      issues.push({ path, message: 'Must be an object of limits', code: 'invalid_type' });
+      return;
+    }
+    for (const [field, period, measure] of LIMIT_FIELDS) {
+      const limit = value[field];
+      if (limit === undefined) continue;
+      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1_000_000) {
+        issues.push({
+          path: `${path}.${field}`,
+          message: 'Must be a whole number of at least 1',
+          code: 'out_of_range',
+        });
+        continue;
+      }
+      limits.push({ period, measure, type, limit });
+    }
+  };
+  readLimits(options.limits, 'limits', null);
+  if (options.typeLimits !== undefined) {
+    readLimits(options.typeLimits.limits, 'typeLimits.limits', String(options.typeLimits.type));
+  }
+  const busy = collect(
+    () =>
+      mergeBusy([
+        ...(options.busy ?? []),
+        ...bookings.map((item) => ({ start: new Date(item.occupiedStartMs), end: new Date(item.occupiedEndMs) })),
+      ]),
+    { starts: new Float64Array(0), ends: new Float64Array(0) },
+  );
   if (issues.length > 0 || zone === undefined) throw new ValidationError(issues);
 
   let earliestStartMs = Number.NEGATIVE_INFINITY;
@@ -280,7 +440,34 @@ function planSlots(options: WorkingTimeOptions): SlotPlan {
     bufferAfterMs: bufferAfter * MINUTE_MS,
     earliestStartMs,
     latestStartMs,
+    bookings,
+    longestBookingMs: bookings.reduce(
+      (longest, item) => Math.max(longest, item.occupiedEndMs - item.occupiedStartMs),
+      0,
+    ),
+    limits,
   };
+}
+
+/** Existing bookings, checked, with their ranges in ms, by occupied start. */
+function planBookings(bookings: readonly ExistingBooking[]): PlannedBooking[] {
+  if (!Array.isArray(bookings))
+    throw ValidationError.forField('bookings', 'Must be a list of appointments', 'invalid_type');
+  const planned = bookings.map((booking, index) => {
+    const startMs = booking?.start instanceof Date ? booking.start.getTime() : Number.NaN;
+    const endMs = booking?.end instanceof Date ? booking.end.getTime() : Number.NaN;
+    if (Number.isNaN(startMs) || Number.isNaN(endMs)) {
+      throw ValidationError.forField(`bookings[${index}]`, 'Must have valid Dates start and end', 'invalid_type');
+    }
+    return {
+      booking,
+      startMs,
+      endMs,
+      occupiedStartMs: startMs - (booking.bufferBeforeMinutes ?? 0) * MINUTE_MS,
+      occupiedEndMs: endMs + (booking.bufferAfterMinutes ?? 0) * MINUTE_MS,
+    };
+  });
+  return planned.sort((a, b) => a.occupiedStartMs - b.occupiedStartMs);
 }
 
 /** Local intervals as sorted, merged minute pairs; throws for malformed or reversed ones. */
@@ -348,8 +535,10 @@ function mergeBusy(busy: readonly TimeRange[]): { starts: Float64Array; ends: Fl
  */
 function* walkSlots(plan: SlotPlan, firstDay: number, lastDay: number, notBeforeMs: number): Generator<TimeSlot> {
   const { busyStarts, busyEnds, durationMs, stepMs, bufferBeforeMs, bufferAfterMs } = plan;
+  const limits = createLimitCounter(plan);
   let busyIndex = 0;
   for (let day = firstDay; day <= lastDay; day++) {
+    // Slots are stepped from inside the day's intervals, so hours need no check per slot.
     const intervals = plan.overrides.get(day) ?? plan.weekly[WEEKDAYS.indexOf(weekdayOfDayNumber(day))] ?? [];
     for (const [startMinute, endMinute] of intervals) {
       const intervalStart = localToInstant(plan.zone, day, startMinute);
@@ -359,13 +548,220 @@ function* walkSlots(plan: SlotPlan, firstDay: number, lastDay: number, notBefore
         const end = start + durationMs;
         const occupiedStart = start - bufferBeforeMs;
         const occupiedEnd = end + bufferAfterMs;
+        // Merged busy ranges answer "free?" with one moving pointer; ids are looked up only
+        // for the slots that are not.
         while (busyIndex < busyEnds.length && (busyEnds[busyIndex] as number) <= occupiedStart) busyIndex++;
         const isFree = busyIndex >= busyStarts.length || (busyStarts[busyIndex] as number) >= occupiedEnd;
-        const available = isFree && start >= plan.earliestStartMs && start <= plan.latestStartMs;
-        yield { start: new Date(start), end: new Date(end), available };
+        const reasons = [
+          ...timeReasons(plan, start),
+          ...(isFree ? [] : overlapReasons(plan, start, end)),
+          ...limits.reasonsAt(start, durationMs),
+        ];
+        yield { start: new Date(start), end: new Date(end), available: reasons.length === 0, reasons };
       }
     }
   }
+}
+
+/** `MIN_NOTICE` and `BEYOND_HORIZON`, for a start. */
+function timeReasons(plan: SlotPlan, startMs: number): UnavailableReason[] {
+  if (startMs < plan.earliestStartMs) return [{ code: 'MIN_NOTICE', earliestStart: new Date(plan.earliestStartMs) }];
+  if (startMs > plan.latestStartMs) return [{ code: 'BEYOND_HORIZON', latestStart: new Date(plan.latestStartMs) }];
+  return [];
+}
+
+/** `DAY_OFF` or `OUTSIDE_HOURS` unless `[start, end)` lies inside one working interval of its local day. */
+function hoursReasons(plan: SlotPlan, startMs: number, endMs: number): UnavailableReason[] {
+  const day = instantToDayNumber(plan.zone, startMs);
+  const override = plan.overrides.get(day);
+  if (override !== undefined && override.length === 0) {
+    return [{ code: 'DAY_OFF', date: formatLocalDate(dayNumberToLocalDate(day)) }];
+  }
+  const intervals = override ?? plan.weekly[WEEKDAYS.indexOf(weekdayOfDayNumber(day))] ?? [];
+  const inside = intervals.some(
+    ([startMinute, endMinute]) =>
+      localToInstant(plan.zone, day, startMinute) <= startMs && endMs <= localToInstant(plan.zone, day, endMinute),
+  );
+  return inside ? [] : [{ code: 'OUTSIDE_HOURS' }];
+}
+
+/**
+ * `BOOKED` with the appointments whose own time meets `[start, end)`, and `BUFFER` with those
+ * that meet it only through a buffer (theirs or the candidate's). `excludeId` is left out (a
+ * reschedule does not meet itself).
+ */
+function overlapReasons(plan: SlotPlan, startMs: number, endMs: number, excludeId?: string): UnavailableReason[] {
+  const occupiedStart = startMs - plan.bufferBeforeMs;
+  const occupiedEnd = endMs + plan.bufferAfterMs;
+  const booked: string[] = [];
+  const buffered: string[] = [];
+  // Bookings are sorted by occupied start; none longer than longestBookingMs can reach here
+  // from further back.
+  for (
+    let index = firstBookingFrom(plan, occupiedStart - plan.longestBookingMs);
+    index < plan.bookings.length;
+    index++
+  ) {
+    const item = plan.bookings[index] as PlannedBooking;
+    if (item.occupiedStartMs >= occupiedEnd) break;
+    if (item.occupiedEndMs <= occupiedStart || item.booking.id === excludeId) continue;
+    if (item.startMs < endMs && startMs < item.endMs) booked.push(item.booking.id);
+    else buffered.push(item.booking.id);
+  }
+  // Plain `busy` ranges name no appointment: time they take is booked by someone unnamed.
+  if (booked.length === 0 && buffered.length === 0 && meetsPlainBusy(plan, occupiedStart, occupiedEnd)) {
+    return [{ code: 'BOOKED', appointmentIds: [] }];
+  }
+  return [
+    ...(booked.length > 0 ? [{ code: 'BOOKED' as const, appointmentIds: booked }] : []),
+    ...(buffered.length > 0 ? [{ code: 'BUFFER' as const, appointmentIds: buffered }] : []),
+  ];
+}
+
+/** True if `[start, end)` meets a merged busy range (the union of `busy` and the bookings). */
+function meetsPlainBusy(plan: SlotPlan, startMs: number, endMs: number): boolean {
+  const { busyStarts, busyEnds } = plan;
+  let low = 0;
+  let high = busyEnds.length;
+  // The first merged range ending after `start`; merged ranges are disjoint and sorted.
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((busyEnds[middle] as number) <= startMs) low = middle + 1;
+    else high = middle;
+  }
+  return low < busyStarts.length && (busyStarts[low] as number) < endMs;
+}
+
+/** Index of the first booking whose occupied range starts at or after `ms`. */
+function firstBookingFrom(plan: SlotPlan, ms: number): number {
+  let low = 0;
+  let high = plan.bookings.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((plan.bookings[middle] as PlannedBooking).occupiedStartMs < ms) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The first instant of the local day, week (Monday) or month containing `epochMs`, and the next one's. */
+function periodBoundsOf(plan: SlotPlan, period: LimitPeriod, epochMs: number): [number, number] {
+  const day = instantToDayNumber(plan.zone, epochMs);
+  let first = day;
+  let end = day + 1;
+  if (period === 'week') {
+    first = day - WEEKDAYS.indexOf(weekdayOfDayNumber(day));
+    end = first + 7;
+  } else if (period === 'month') {
+    const date = dayNumberToLocalDate(day);
+    first = day - (date.day - 1);
+    end = first + daysInMonth(date.year, date.month);
+  }
+  return [localToInstant(plan.zone, first, 0), localToInstant(plan.zone, end, 0)];
+}
+
+/** The limits that apply to a booking starting at `startMs`, with their periods' bounds. */
+function limitChecksAt(plan: SlotPlan, startMs: number): PeriodLimitCheck[] {
+  return plan.limits.map((limit) => {
+    const [from, to] = periodBoundsOf(plan, limit.period, startMs);
+    return { ...limit, from: new Date(from), to: new Date(to) };
+  });
+}
+
+/**
+ * Counts bookings per limit and period, each period once: a walk over many slots asks the
+ * same few periods again and again.
+ */
+function createLimitCounter(plan: SlotPlan, excludeId?: string) {
+  const counted = new Map<string, number>();
+  const countOf = (check: PeriodLimitCheck): number => {
+    const key = `${check.measure}|${check.type ?? ''}|${check.from.getTime()}`;
+    let count = counted.get(key);
+    if (count === undefined) {
+      count = 0;
+      const [from, to] = [check.from.getTime(), check.to.getTime()];
+      for (const { booking, startMs } of plan.bookings) {
+        if (startMs < from || startMs >= to || booking.id === excludeId) continue;
+        if (check.type !== null && booking.type !== check.type) continue;
+        count += check.measure === 'bookings' ? 1 : booking.durationMinutes;
+      }
+      counted.set(key, count);
+    }
+    return count;
+  };
+  return {
+    reasonsAt(startMs: number, durationMs: number): UnavailableReason[] {
+      if (plan.limits.length === 0) return [];
+      const reasons: UnavailableReason[] = [];
+      for (const check of limitChecksAt(plan, startMs)) {
+        const count = countOf(check);
+        const adds = check.measure === 'bookings' ? 1 : durationMs / MINUTE_MS;
+        if (count + adds > check.limit) reasons.push(periodLimitReason(check, count));
+      }
+      return reasons;
+    },
+  };
+}
+
+/** The `PERIOD_LIMIT` reason of a check that `count` already booked leaves no room in. */
+export function periodLimitReason(check: PeriodLimitCheck, count: number): UnavailableReason {
+  return {
+    code: 'PERIOD_LIMIT',
+    period: check.period,
+    measure: check.measure,
+    limit: check.limit,
+    count,
+    ...(check.type !== null && { type: check.type }),
+  };
+}
+
+/** Input of {@link explainBooking}: the rules and bookings, and the time asked about. */
+export type ExplainBookingOptions = WorkingTimeOptions & {
+  /** The candidate start; it ends `durationMinutes` later. */
+  readonly start: Date;
+  /** An appointment to leave out of `bookings` and the counts (the one being rescheduled). */
+  readonly excludeId?: string;
+};
+
+/** What {@link explainBooking} decides. */
+export interface BookingDecision {
+  readonly bookable: boolean;
+  /** Every reason it is not; empty when it is. */
+  readonly reasons: readonly UnavailableReason[];
+  /** The period limits that apply, with their bounds: what a store re-counts atomically. */
+  readonly limitChecks: readonly PeriodLimitCheck[];
+}
+
+/**
+ * The one decision "may this time be booked, and if not, why": inside a working interval of
+ * its local day (date overrides first), no earlier than the minimum notice, no later than the
+ * horizon, clear of every booking (buffers included on both sides), and within every period
+ * limit. {@link generateSlots} decides each slot by the same rules, so a slot it offers is
+ * bookable and a time this refuses is never offered.
+ *
+ * @example
+ * explainBooking({
+ *   timeZone: 'Europe/London',
+ *   start: new Date('2026-03-07T10:00:00Z'), // a Saturday
+ *   durationMinutes: 30,
+ *   now: new Date('2026-03-01T00:00:00Z'),
+ * }); // { bookable: false, reasons: [{ code: 'OUTSIDE_HOURS' }], limitChecks: [] }
+ */
+export function explainBooking(options: ExplainBookingOptions): BookingDecision {
+  const plan = planSlots(options);
+  const { start } = options;
+  if (!(start instanceof Date) || Number.isNaN(start.getTime())) {
+    throw ValidationError.forField('start', 'Must be a valid Date', 'invalid_type');
+  }
+  const startMs = start.getTime();
+  const endMs = startMs + plan.durationMs;
+  const reasons = [
+    ...hoursReasons(plan, startMs, endMs),
+    ...timeReasons(plan, startMs),
+    ...overlapReasons(plan, startMs, endMs, options.excludeId),
+    ...createLimitCounter(plan, options.excludeId).reasonsAt(startMs, plan.durationMs),
+  ];
+  return { bookable: reasons.length === 0, reasons, limitChecks: limitChecksAt(plan, startMs) };
 }
 
 /** `YYYY-MM-DD` of an instant in a zone (for callers building date queries). */

@@ -2,10 +2,12 @@ import type {
   Appointment,
   AuditAction,
   AuditEntry,
+  AuditOverride,
   FieldChanges,
   ReminderChannel,
   StoredRecurrence,
 } from './appointment.js';
+import type { PeriodLimitCheck, UnavailableReason } from './slots.js';
 import type { AppointmentStatus } from './status.js';
 
 /**
@@ -105,6 +107,14 @@ export interface AppointmentStore {
 export interface NewAppointmentRow {
   readonly appointment: Omit<Appointment, 'confirmationCode'>;
   readonly audit: NewAuditEntry;
+  /**
+   * Period limits to enforce atomically with the insert: the store counts the provider's
+   * occupying appointments (of `type`, when set) starting in `[from, to)`, with rows inserted
+   * earlier in the same call, under the same lock or transaction as the write. A row that would
+   * pass a limit is refused (`'fail'`: `UnavailableError` with a `PERIOD_LIMIT` reason) or left
+   * out and reported (`'skip'`).
+   */
+  readonly limits?: readonly PeriodLimitCheck[];
 }
 
 /** An audit entry to write; the appointment id is given, the entry id is made by the caller. */
@@ -117,6 +127,8 @@ export interface NewAuditEntry {
   /** The appointment version the entry produced (a change, `created` is 1) or saw (a read). */
   readonly version: number;
   readonly changes: FieldChanges;
+  /** Set when the change overrode the provider's booking rules. */
+  readonly override?: AuditOverride | null;
 }
 
 /** Options of {@link AppointmentStore.insertAppointments}. */
@@ -129,6 +141,11 @@ export interface InsertOptions {
     /** A digest of the request, to tell a retry from a different request reusing the key. */
     readonly fingerprint: string;
     readonly createdAt: Date;
+    /**
+     * Occurrences the Scheduler left out before the store saw them (refused by a booking rule):
+     * recorded with the key, before the store's own skipped rows, so a replay reports them too.
+     */
+    readonly skipped?: IdempotencyRecord['skipped'];
   };
 }
 
@@ -140,7 +157,10 @@ export type InsertResult =
       /** Rows left out with `onConflict: 'skip'`, with the ids they met. */
       readonly skipped: Array<{
         readonly appointment: NewAppointmentRow['appointment'];
+        /** The appointments in the way; empty when a period limit refused the row. */
         readonly conflictingIds: string[];
+        /** Set when a period limit refused the row: the `PERIOD_LIMIT` reason. */
+        readonly reasons?: readonly UnavailableReason[];
       }>;
     }
   | { readonly kind: 'replay'; readonly record: IdempotencyRecord };
@@ -153,7 +173,11 @@ export interface IdempotencyRecord {
   readonly appointmentId: string;
   readonly seriesId: string | null;
   /** Series occurrences the first request skipped. */
-  readonly skipped: Array<{ readonly start: Date; readonly conflictingIds: string[] }>;
+  readonly skipped: Array<{
+    readonly start: Date;
+    readonly conflictingIds: string[];
+    readonly reasons?: readonly UnavailableReason[];
+  }>;
 }
 
 /** The fields a change may set. */
@@ -187,6 +211,12 @@ export interface AppointmentChange {
   readonly set: AppointmentPatch;
   /** Written in the same transaction; its `at` and `actorId` become `updatedAt` / `updatedBy`. */
   readonly audit: NewAuditEntry;
+  /**
+   * Period limits to enforce atomically with the change, counting without this appointment
+   * (see {@link NewAppointmentRow.limits}); a change that would pass one fails with
+   * `UnavailableError`.
+   */
+  readonly limits?: readonly PeriodLimitCheck[];
 }
 
 /** Filters of {@link AppointmentStore.listAppointments}; `from`/`to` bound the start, half-open. */

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { type Appointment, type AppointmentStatus, type NewAppointmentRow, ValidationError } from '../src/index.js';
+import {
+  type Appointment,
+  type AppointmentStatus,
+  createPermissiveDirectory,
+  type NewAppointmentRow,
+  ROUND_THE_CLOCK_HOURS,
+  ValidationError,
+} from '../src/index.js';
 
 /** A settable clock for tests: `clock.now` is what the Scheduler sees. */
 export function manualClock(start: string) {
@@ -102,3 +109,6 @@ export const WORKFLOW_PATHS: Readonly<Record<AppointmentStatus, readonly Appoint
   cancelled: ['cancelled'],
   no_show: ['no_show'],
 };
+
+/** Every id an active provider taking bookings at any hour of any day (UTC): for tests about stores and races, not hours. */
+export const ANY_HOUR_DIRECTORY = createPermissiveDirectory({ weeklyHours: ROUND_THE_CLOCK_HOURS });

@@ -187,6 +187,8 @@ function hardening(schema: string): Migration {
         `ALTER TABLE ${s}.appointment_audit_log ALTER COLUMN version SET NOT NULL`,
         `ALTER TABLE ${s}.appointment_audit_log ADD CONSTRAINT appointment_audit_log_version CHECK (version >= 1)`,
         `CREATE INDEX appointment_audit_log_version ON ${s}.appointment_audit_log (appointment_id, version, seq)`,
+        // A staff override of the booking rules: its reason and the rules it set aside.
+        `ALTER TABLE ${s}.appointment_audit_log ADD COLUMN override jsonb`,
         refusal(
           `${s}.appointment_idempotency_keys_recorded`,
           'an idempotency key keeps its first request',

@@ -9,9 +9,11 @@ import {
   SchedulingError,
   StaleVersionError,
   StorageFullError,
+  UnavailableError,
   ValidationError,
 } from '../../src/errors.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
+import type { UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type {
   AppointmentChange,
@@ -28,6 +30,8 @@ import type {
   UpcomingWindows,
 } from '../../src/store.js';
 import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
+import { decodeIdempotencyRecord, encodeSkipped } from '../shared/idempotency.js';
+import { exceededLimit, type LimitCount } from '../shared/limits.js';
 import { migrateToLatest } from '../shared/migrate.js';
 import * as sharedQueries from '../shared/queries.js';
 import { createPostgresMigrator } from './migrations.js';
@@ -145,6 +149,7 @@ class PostgresAppointmentStore implements PostgresStore {
       only !== undefined &&
       options.onConflict === 'fail' &&
       options.idempotency === undefined &&
+      (only.limits === undefined || only.limits.length === 0) &&
       isOccupyingStatus(only.appointment.status)
     ) {
       return this.#insertOne(only, options);
@@ -212,10 +217,17 @@ class PostgresAppointmentStore implements PostgresStore {
           trx,
           rows.map((row) => row.appointment),
         );
+        // Counted after the provider locks, in a statement of its own: at READ COMMITTED it sees
+        // every booking committed before the lock was ours.
+        const limitCounts = await this.#limitCounts(trx, rows);
         const accepted: Array<NewAppointmentRow['appointment']> = [];
         const acceptedAudits: NewAuditEntry[] = [];
-        const skipped: Array<{ appointment: NewAppointmentRow['appointment']; conflictingIds: string[] }> = [];
-        rows.forEach(({ appointment, audit }, index) => {
+        const skipped: Array<{
+          appointment: NewAppointmentRow['appointment'];
+          conflictingIds: string[];
+          reasons?: readonly UnavailableReason[];
+        }> = [];
+        rows.forEach(({ appointment, audit, limits }, index) => {
           const range = occupiedRange(appointment);
           const conflictingIds = isOccupyingStatus(appointment.status)
             ? [
@@ -226,7 +238,19 @@ class PostgresAppointmentStore implements PostgresStore {
                   .map((other) => other.id),
               ]
             : [];
-          if (conflictingIds.length === 0) {
+          const limitReason =
+            conflictingIds.length > 0 || limits === undefined || limits.length === 0
+              ? null
+              : exceededLimit(
+                  appointment,
+                  limits,
+                  (_check, checkIndex) => limitCounts.get(`${index}:${checkIndex}`) ?? { count: 0, minutes: 0 },
+                  accepted,
+                );
+          if (limitReason !== null) {
+            if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
+            skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
+          } else if (conflictingIds.length === 0) {
             accepted.push(
               accepted.length === 0 ? { ...appointment, ...firstRowExtras(appointment, options) } : appointment,
             );
@@ -249,9 +273,7 @@ class PostgresAppointmentStore implements PostgresStore {
               fingerprint: options.idempotency.fingerprint,
               appointment_id: first.id,
               series_id: first.seriesId,
-              skipped: JSON.stringify(
-                skipped.map((item) => ({ start: item.appointment.start, conflictingIds: item.conflictingIds })),
-              ),
+              skipped: encodeSkipped(options, skipped),
               created_at: options.idempotency.createdAt,
             })
             .execute();
@@ -291,6 +313,44 @@ class PostgresAppointmentStore implements PostgresStore {
       ...appointment,
       confirmationCode: codes.get(appointment.id) as string,
     }));
+  }
+
+  /**
+   * For every row's every limit check (`row:check`), the bookings and minutes the database
+   * holds in the check's period: one query for the whole call.
+   */
+  async #limitCounts(
+    trx: Trx,
+    rows: readonly NewAppointmentRow[],
+    excludeId?: string,
+  ): Promise<Map<string, LimitCount>> {
+    const checks = rows.flatMap((row, rowIndex) =>
+      (row.limits ?? []).map((check, checkIndex) => ({
+        key: `${rowIndex}:${checkIndex}`,
+        providerId: row.appointment.providerId,
+        check,
+      })),
+    );
+    const counts = new Map<string, LimitCount>();
+    if (checks.length === 0) return counts;
+    const result = await sql<{ key: string; count: string | number; minutes: string | number }>`
+      SELECT wanted.key, count(existing.id) AS count, coalesce(sum(existing.duration_minutes), 0) AS minutes
+      FROM unnest(
+        ${checks.map((item) => item.key)}::text[],
+        ${checks.map((item) => item.providerId)}::text[],
+        ${checks.map((item) => item.check.from.toISOString())}::timestamptz[],
+        ${checks.map((item) => item.check.to.toISOString())}::timestamptz[],
+        ${checks.map((item) => item.check.type)}::text[]
+      ) AS wanted(key, provider_id, from_at, to_at, type)
+      LEFT JOIN ${this.#table('appointments')} AS existing
+        ON existing.provider_id = wanted.provider_id
+       AND existing.status NOT IN (${sql.join(NON_OCCUPYING_STATUSES)})
+       AND existing.start >= wanted.from_at AND existing.start < wanted.to_at
+       AND (wanted.type IS NULL OR existing.type = wanted.type)
+       AND existing.id IS DISTINCT FROM ${excludeId ?? null}::text
+      GROUP BY wanted.key`.execute(trx);
+    for (const row of result.rows) counts.set(row.key, { count: Number(row.count), minutes: Number(row.minutes) });
+    return counts;
   }
 
   /** For each row index, the ids of stored occupying appointments its occupied range meets: one query. */
@@ -334,7 +394,9 @@ class PostgresAppointmentStore implements PostgresStore {
         const claimingTime = changes.filter((change) => {
           const before = current.get(change.id);
           return (
-            before !== undefined && isOccupyingStatus(change.set.status ?? before.status) && occupancyTouched(change)
+            before !== undefined &&
+            isOccupyingStatus(change.set.status ?? before.status) &&
+            (occupancyTouched(change) || (change.limits?.length ?? 0) > 0)
           );
         });
         await this.#lockProviders(
@@ -353,6 +415,20 @@ class PostgresAppointmentStore implements PostgresStore {
             updatedBy: change.audit.actorId ?? 'system',
           };
           const next: Appointment = { ...before, ...change.set, ...stamp };
+          if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
+            const counts = await this.#limitCounts(
+              trx,
+              [{ appointment: next, audit: change.audit, limits: change.limits }],
+              next.id,
+            );
+            const reason = exceededLimit(
+              next,
+              change.limits,
+              (_check, index) => counts.get(`0:${index}`) ?? { count: 0, minutes: 0 },
+              [],
+            );
+            if (reason !== null) throw new UnavailableError([reason]);
+          }
           failing = { change, before, next };
           await trx
             .updateTable('appointments')
@@ -522,12 +598,12 @@ class PostgresAppointmentStore implements PostgresStore {
   #auditInsert(entries: readonly NewAuditEntry[], from?: RawBuilder<unknown>): RawBuilder<unknown> {
     const table = this.#table('appointment_audit_log');
     const values = (entry: NewAuditEntry) =>
-      sql`${entry.id}::text, ${entry.appointmentId}::text, ${entry.action}::text, ${entry.actorId}::text, ${entry.at}::timestamptz, ${entry.version}::integer, ${JSON.stringify(entry.changes)}::jsonb`;
+      sql`${entry.id}::text, ${entry.appointmentId}::text, ${entry.action}::text, ${entry.actorId}::text, ${entry.at}::timestamptz, ${entry.version}::integer, ${JSON.stringify(entry.changes)}::jsonb, ${entry.override == null ? null : JSON.stringify(entry.override)}::jsonb`;
     if (from !== undefined) {
       const [entry] = entries as [NewAuditEntry];
-      return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes) SELECT ${values(entry)} FROM ${from}`;
+      return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes, override) SELECT ${values(entry)} FROM ${from}`;
     }
-    return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes) VALUES ${sql.join(
+    return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes, override) VALUES ${sql.join(
       entries.map((entry) => sql`(${values(entry)})`),
     )}`;
   }
@@ -619,15 +695,7 @@ function firstRowExtras(appointment: NewAppointmentRow['appointment'], options: 
 
 async function readIdempotencyRecord(db: Executor, key: string): Promise<IdempotencyRecord | null> {
   const row = await db.selectFrom('appointment_idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
-  if (row === undefined) return null;
-  const skipped = POSTGRES_CODEC.decodeJson(row.skipped) as Array<{ start: string; conflictingIds: string[] }>;
-  return {
-    key: row.key,
-    fingerprint: row.fingerprint,
-    appointmentId: row.appointment_id,
-    seriesId: row.series_id,
-    skipped: skipped.map((item) => ({ start: new Date(item.start), conflictingIds: item.conflictingIds })),
-  };
+  return row === undefined ? null : decodeIdempotencyRecord(row, POSTGRES_CODEC);
 }
 
 function sqlState(error: unknown): string | undefined {

@@ -122,5 +122,9 @@ export function decodeAuditEntry(row: Record<string, unknown>, codec: ColumnCode
     at: codec.decodeInstant(row.at),
     version: Number(row.version),
     changes: codec.decodeJson(row.changes) as AuditEntry['changes'],
+    override:
+      row.override === null || row.override === undefined
+        ? null
+        : (codec.decodeJson(row.override) as AuditEntry['override']),
   };
 }

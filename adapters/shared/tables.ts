@@ -49,6 +49,7 @@ export interface AuditLogTable<Instant, Json> {
   at: Instant;
   version: number;
   changes: Json;
+  override: Json | null;
 }
 
 export interface IdempotencyKeysTable<Instant, Json> {

@@ -182,6 +182,8 @@ const hardening: Migration = {
           SELECT RAISE(ABORT, 'audit_entry_version') WHERE NEW.version IS NULL OR NEW.version < 1;
         END`,
       `CREATE INDEX appointment_audit_log_version ON ${audit} (appointment_id, version)`,
+      // A staff override of the booking rules: its reason and the rules it set aside, as JSON.
+      `ALTER TABLE ${audit} ADD COLUMN override TEXT`,
       // A recorded key keeps pointing at the request that first used it.
       `CREATE TRIGGER appointment_idempotency_keys_insert_guard BEFORE INSERT ON ${TABLES.idempotencyKeys}
         BEGIN

@@ -9,9 +9,11 @@ import {
   SchedulingError,
   StaleVersionError,
   StorageFullError,
+  UnavailableError,
 } from '../../src/errors.js';
 import { MAX_OCCUPIED_MS } from '../../src/limits.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
+import type { PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type {
   AppointmentChange,
@@ -34,6 +36,8 @@ import {
   encodeAppointmentFields,
   REMINDER_COLUMNS,
 } from '../shared/columns.js';
+import { decodeIdempotencyRecord, encodeSkipped } from '../shared/idempotency.js';
+import { exceededLimit, type LimitCount } from '../shared/limits.js';
 import { migrateToLatest } from '../shared/migrate.js';
 import * as sharedQueries from '../shared/queries.js';
 import { NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
@@ -79,7 +83,15 @@ const APPOINTMENTS = 'appointments' as const;
 const STATEMENT_BUSY_TIMEOUT_MS = 10;
 const INSERT_APPOINTMENT_SQL = `INSERT INTO ${TABLES.appointments} (${APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')})
   VALUES (${APPOINTMENT_COLUMNS.map(() => '?').join(', ')})`;
-const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, version, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, version, changes, override) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * Bookings and booked minutes of a provider starting in a range, for a period limit: params
+ * provider, from, to, type twice (null for all types), excluded id (null for none).
+ */
+const LIMIT_COUNT_SQL = `SELECT count(*) AS count, coalesce(sum(duration_minutes), 0) AS minutes
+  FROM ${TABLES.appointments}
+  WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL}) AND start >= ? AND start < ?
+    AND (? IS NULL OR type = ?) AND id IS NOT ?`;
 const NEXT_CONFIRMATION_SQL = `INSERT INTO ${TABLES.counters} (name, value) VALUES (?, 1)
   ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`;
 /** A provider's occupying appointments meeting a range: params provider, lower bound, end, start, excluded id. */
@@ -214,8 +226,13 @@ class SqliteAppointmentStore implements SqliteStore {
         if (existing !== null) return { kind: 'replay', record: existing };
       }
       const inserted: Appointment[] = [];
-      const skipped: Array<{ appointment: NewAppointmentRow['appointment']; conflictingIds: string[] }> = [];
-      for (const { appointment, audit } of rows) {
+      const skipped: Array<{
+        appointment: NewAppointmentRow['appointment'];
+        conflictingIds: string[];
+        reasons?: readonly UnavailableReason[];
+      }> = [];
+      for (const row of rows) {
+        const { appointment, audit } = row;
         // With onConflict 'fail' the trigger is the check (one statement fewer); only 'skip'
         // needs to know in advance, to leave the row out and go on.
         if (options.onConflict === 'skip' && isOccupyingStatus(appointment.status)) {
@@ -233,6 +250,21 @@ class SqliteAppointmentStore implements SqliteStore {
             skipped.push({ appointment, conflictingIds });
             continue;
           }
+        }
+        // Counted inside this BEGIN IMMEDIATE transaction: no other writer can book in between.
+        const limitReason =
+          row.limits === undefined || row.limits.length === 0
+            ? null
+            : exceededLimit(
+                appointment,
+                row.limits,
+                (check) => countForLimit(database, appointment.providerId, check),
+                inserted,
+              );
+        if (limitReason !== null) {
+          if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
+          skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
+          continue;
         }
         const isFirst = inserted.length === 0;
         const stored: Appointment = {
@@ -257,9 +289,7 @@ class SqliteAppointmentStore implements SqliteStore {
             options.idempotency.fingerprint,
             first.id,
             first.seriesId,
-            JSON.stringify(
-              skipped.map((item) => ({ start: item.appointment.start, conflictingIds: item.conflictingIds })),
-            ),
+            encodeSkipped(options, skipped),
             options.idempotency.createdAt.getTime(),
           ]);
       }
@@ -491,6 +521,14 @@ async function applyChange(trx: Trx, change: AppointmentChange): Promise<Appoint
     const conflicts = await occupyingRows(trx, next.providerId, range.start, range.end, next.id);
     if (conflicts.length > 0) throw new ConflictError(conflicts.map((conflict) => conflict.id));
   }
+  if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
+    // Inside the BEGIN IMMEDIATE transaction, like the write; the appointment does not count itself.
+    const counts = await Promise.all(
+      change.limits.map((check) => countForLimitAsync(trx, next.providerId, check, next.id)),
+    );
+    const reason = exceededLimit(next, change.limits, (_check, index) => counts[index] as LimitCount, []);
+    if (reason !== null) throw new UnavailableError([reason]);
+  }
   try {
     await trx
       .updateTable(APPOINTMENTS)
@@ -507,6 +545,34 @@ async function applyChange(trx: Trx, change: AppointmentChange): Promise<Appoint
   return next;
 }
 
+/** Bookings and minutes counted for a period limit, on the synchronous booking path. */
+function countForLimit(database: SqliteDatabase, providerId: string, check: PeriodLimitCheck): LimitCount {
+  const [row] = database
+    .prepare(LIMIT_COUNT_SQL)
+    .all([providerId, check.from.getTime(), check.to.getTime(), check.type, check.type, null]) as LimitCount[];
+  return row ?? { count: 0, minutes: 0 };
+}
+
+/** The same count in a kysely transaction, leaving one appointment out. */
+async function countForLimitAsync(
+  trx: Trx,
+  providerId: string,
+  check: PeriodLimitCheck,
+  excludeId: string,
+): Promise<LimitCount> {
+  const { rows } = await trx.executeQuery<LimitCount>(
+    CompiledQuery.raw(LIMIT_COUNT_SQL, [
+      providerId,
+      check.from.getTime(),
+      check.to.getTime(),
+      check.type,
+      check.type,
+      excludeId,
+    ]),
+  );
+  return rows[0] ?? { count: 0, minutes: 0 };
+}
+
 async function insertAuditEntries(trx: Trx, entries: readonly NewAuditEntry[]): Promise<void> {
   await trx
     .insertInto('appointment_audit_log')
@@ -519,6 +585,7 @@ async function insertAuditEntries(trx: Trx, entries: readonly NewAuditEntry[]): 
         at: entry.at.getTime(),
         version: entry.version,
         changes: JSON.stringify(entry.changes),
+        override: entry.override == null ? null : JSON.stringify(entry.override),
       })),
     )
     .execute();
@@ -542,6 +609,7 @@ function insertAuditEntrySync(database: SqliteDatabase, entry: NewAuditEntry): v
       entry.at.getTime(),
       entry.version,
       JSON.stringify(entry.changes),
+      entry.override == null ? null : JSON.stringify(entry.override),
     ]);
 }
 
@@ -549,23 +617,12 @@ function readIdempotencyRecordSync(database: SqliteDatabase, key: string): Idemp
   const [row] = database.prepare(`SELECT * FROM ${TABLES.idempotencyKeys} WHERE key = ?`).all([key]) as Array<
     SqliteSchema['appointment_idempotency_keys']
   >;
-  return row === undefined ? null : decodeIdempotencyRow(row);
+  return row === undefined ? null : decodeIdempotencyRecord(row, SQLITE_CODEC);
 }
 
 async function readIdempotencyRecord(db: Db | Trx, key: string): Promise<IdempotencyRecord | null> {
   const row = await db.selectFrom('appointment_idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
-  return row === undefined ? null : decodeIdempotencyRow(row);
-}
-
-function decodeIdempotencyRow(row: SqliteSchema['appointment_idempotency_keys']): IdempotencyRecord {
-  const skipped = JSON.parse(row.skipped) as Array<{ start: string; conflictingIds: string[] }>;
-  return {
-    key: row.key,
-    fingerprint: row.fingerprint,
-    appointmentId: row.appointment_id,
-    seriesId: row.series_id,
-    skipped: skipped.map((item) => ({ start: new Date(item.start), conflictingIds: item.conflictingIds })),
-  };
+  return row === undefined ? null : decodeIdempotencyRecord(row, SQLITE_CODEC);
 }
 
 function sqliteCode(error: unknown): string | undefined {

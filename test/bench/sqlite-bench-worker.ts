@@ -3,10 +3,15 @@
 
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
 import { createScheduler } from '../../src/index.js';
+import { ANY_HOUR_DIRECTORY } from '../fixtures.js';
 
 const [filename, providerId, countText] = process.argv.slice(2) as [string, string, string];
 const store = createSqliteStore({ filename });
-const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+const scheduler = createScheduler({
+  store,
+  directory: ANY_HOUR_DIRECTORY,
+  clock: () => new Date('2026-03-01T00:00:00Z'),
+});
 let booked = 0;
 const started = Date.now();
 let busy = 0;

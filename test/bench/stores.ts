@@ -8,7 +8,7 @@ import pg from 'pg';
 import { createPostgresStore } from '../../adapters/postgres/index.js';
 import { createSqliteStore, type SqliteSynchronous } from '../../adapters/sqlite/index.js';
 import { type AppointmentStore, createScheduler, type NewAppointmentRow } from '../../src/index.js';
-import { newRow } from '../fixtures.js';
+import { ANY_HOUR_DIRECTORY, newRow } from '../fixtures.js';
 import { startTestPostgres } from '../postgres/server.js';
 import { figureRow, floorRow, medianRate, medianTimes, perSecond, type Result, rateRow } from './measure.js';
 import { seededRandom } from './workloads.js';
@@ -20,7 +20,7 @@ const FIRST_START = Date.parse('2026-03-02T00:00:00Z');
 
 /** Books `count` back-to-back half hours for one provider, one booking per transaction. */
 function bookingRun(store: AppointmentStore, count: number) {
-  const scheduler = createScheduler({ store, clock: CLOCK });
+  const scheduler = createScheduler({ store, directory: ANY_HOUR_DIRECTORY, clock: CLOCK });
   let slot = 0;
   return async () => {
     const providerId = randomUUID();
@@ -260,7 +260,7 @@ export async function postgresBenchmarks(): Promise<Result[]> {
     );
 
     // 32 clients on 5 providers, all wanting the same few hours.
-    const scheduler = createScheduler({ store, clock: CLOCK });
+    const scheduler = createScheduler({ store, directory: ANY_HOUR_DIRECTORY, clock: CLOCK });
     const providers = Array.from({ length: 5 }, () => randomUUID());
     const random = seededRandom(11);
     const outcome = { booked: 0, conflicts: 0, other: 0 };
@@ -357,7 +357,7 @@ async function availabilityBenchmark(
     }
     await store.insertAppointments(rows, { onConflict: 'fail' });
   }
-  const scheduler = createScheduler({ store, clock: CLOCK });
+  const scheduler = createScheduler({ store, directory: ANY_HOUR_DIRECTORY, clock: CLOCK });
   const providerId = providers[500] as string;
   const from = Date.parse('2026-04-21T00:00:00Z');
   const floor = await floorQuery(providerId, from, from + day);

@@ -1,8 +1,12 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
+import * as rruleModule from 'rrule';
 import { describe, expect, it } from 'vitest';
-import { expandRecurrence, type Recurrence } from '../../src/index.js';
+import { expandRecurrence, type Recurrence, ValidationError } from '../../src/index.js';
+import { normalizeRecurrenceRule } from '../../src/rrule-grammar.js';
 import { validationPaths } from '../fixtures.js';
+
+const { RRule } = 'RRule' in rruleModule ? rruleModule : (rruleModule as { default: typeof rruleModule }).default;
 
 /** An instant from an unambiguous local time in a zone (the test's own reference conversion). */
 const local = (text: string, zone: string) => DateTime.fromISO(text, { zone }).toJSDate();
@@ -68,10 +72,12 @@ describe('expandRecurrence', () => {
   });
 
   describe('DST edge times', () => {
-    it('moves a time in the New York spring-forward gap to the first valid instant', () => {
+    it('reads a time in the New York spring-forward gap with the offset from before the gap (RFC 5545)', () => {
       const dates = expand('2026-03-07T02:30', 'America/New_York', { frequency: 'daily', maxOccurrences: 3 });
-      // 02:30 on 8 March does not exist; the clocks jump from 02:00 EST to 03:00 EDT at 07:00Z.
-      expect(iso(dates)).toEqual(['2026-03-07T07:30:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-09T06:30:00.000Z']);
+      // 02:30 on 8 March does not exist (the clocks jump from 02:00 EST to 03:00 EDT at 07:00Z):
+      // 02:30 EST is 07:30Z, which the clocks show as 03:30 EDT.
+      expect(iso(dates)).toEqual(['2026-03-07T07:30:00.000Z', '2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z']);
+      expect(wallClock(dates[1] as Date, 'America/New_York')).toBe('2026-03-08T03:30');
     });
 
     it('takes the earlier instant of an ambiguous New York time (RFC 5545)', () => {
@@ -87,8 +93,8 @@ describe('expandRecurrence', () => {
 
     it('handles the half-hour gap and overlap of Lord Howe', () => {
       const gap = expand('2026-10-03T02:15', 'Australia/Lord_Howe', { frequency: 'daily', maxOccurrences: 2 });
-      // 02:00–02:30 is skipped on 4 October; the first valid instant is 02:30 (+11) = 15:30Z.
-      expect(iso(gap)).toEqual(['2026-10-02T15:45:00.000Z', '2026-10-03T15:30:00.000Z']);
+      // 02:00–02:30 is skipped on 4 October: 02:15 at the old +10:30 is 15:45Z, shown as 02:45 (+11).
+      expect(iso(gap)).toEqual(['2026-10-02T15:45:00.000Z', '2026-10-03T15:45:00.000Z']);
       const overlap = expand('2026-04-04T01:45', 'Australia/Lord_Howe', { frequency: 'daily', maxOccurrences: 2 });
       // 01:30–02:00 repeats on 5 April: 01:45 is 14:45Z (+11) and again 15:15Z (+10:30).
       expect(iso(overlap)).toEqual(['2026-04-03T14:45:00.000Z', '2026-04-04T14:45:00.000Z']);
@@ -210,8 +216,14 @@ describe('expandRecurrence', () => {
       expect(dateOnly).toHaveLength(3);
     });
 
-    it('caps COUNT at 100', () => {
-      expect(expand('2026-03-02T09:00', 'UTC', { rrule: 'FREQ=DAILY;COUNT=500' })).toHaveLength(100);
+    it('refuses a COUNT above 100 and accepts 100', () => {
+      expect(validationPaths(() => expand('2026-03-02T09:00', 'UTC', { rrule: 'FREQ=DAILY;COUNT=500' }))).toEqual([
+        'recurrence.rrule',
+      ]);
+      expect(validationPaths(() => expand('2026-03-02T09:00', 'UTC', { rrule: 'FREQ=DAILY;COUNT=101' }))).toEqual([
+        'recurrence.rrule',
+      ]);
+      expect(expand('2026-03-02T09:00', 'UTC', { rrule: 'FREQ=DAILY;COUNT=100' })).toHaveLength(100);
     });
 
     it.each([
@@ -294,8 +306,9 @@ describe('expandRecurrence', () => {
               const actual = DateTime.fromJSDate(date, { zone });
               const inGap = wanted.hour !== startLocal.hour || wanted.minute !== startLocal.minute;
               if (inGap) {
-                // The wall time does not exist that day: the result is the first instant after the jump.
-                expect(actual.toISODate()).toBe(expectedDay.toISODate());
+                // The wall time does not exist that day: luxon moves it forward by the gap's
+                // length, which is RFC 5545's reading (the offset from before the gap).
+                expect(actual.toMillis()).toBe(wanted.toMillis());
                 expect(zone === 'Asia/Kolkata' || zone === 'UTC').toBe(false);
               } else {
                 expect(actual.toFormat("yyyy-MM-dd'T'HH:mm")).toBe(wanted.toFormat("yyyy-MM-dd'T'HH:mm"));
@@ -339,5 +352,319 @@ describe('expandRecurrence', () => {
         { numRuns: 300 },
       );
     });
+  });
+
+  describe('RFC 5545 regressions', () => {
+    const codeOf = (action: () => unknown) => {
+      try {
+        action();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ValidationError);
+        return (error as ValidationError).issues.map((issue) => `${issue.path}:${issue.code}`);
+      }
+      throw new Error('expected a ValidationError');
+    };
+
+    it('counts the start toward COUNT even when the rule does not produce it', () => {
+      // Tuesday 09:00 in New York; the rule names Mondays.
+      const start = new Date('2026-03-03T14:00:00Z');
+      const one = expandRecurrence({
+        start,
+        timeZone: 'America/New_York',
+        recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=1' },
+      });
+      expect(iso(one)).toEqual(['2026-03-03T14:00:00.000Z']);
+      const two = expandRecurrence({
+        start,
+        timeZone: 'America/New_York',
+        recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=2' },
+      });
+      expect(iso(two)).toEqual(['2026-03-03T14:00:00.000Z', '2026-03-09T13:00:00.000Z']);
+    });
+
+    it('counts distinct instants when a skipped day makes two wall times one instant (Apia, 30 December 2011)', () => {
+      const dates = expandRecurrence({
+        start: new Date('2011-12-28T10:00:00Z'), // 00:00 on 28 December at −10:00
+        timeZone: 'Pacific/Apia',
+        recurrence: { frequency: 'daily', maxOccurrences: 5 },
+      });
+      // 30 December never happened: its midnight, read at −10:00, is the midnight of 31 December at +14:00.
+      expect(iso(dates)).toEqual([
+        '2011-12-28T10:00:00.000Z',
+        '2011-12-29T10:00:00.000Z',
+        '2011-12-30T10:00:00.000Z',
+        '2011-12-31T10:00:00.000Z',
+        '2012-01-01T10:00:00.000Z',
+      ]);
+    });
+
+    it('gives COUNT occurrences across the New York spring-forward gap', () => {
+      const dates = expandRecurrence({
+        start: new Date('2026-03-07T07:00:00Z'), // 02:00 EST
+        timeZone: 'America/New_York',
+        recurrence: { rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=0,30;COUNT=4' },
+      });
+      expect(iso(dates)).toEqual([
+        '2026-03-07T07:00:00.000Z',
+        '2026-03-07T07:30:00.000Z',
+        '2026-03-08T07:00:00.000Z', // 02:00 EST, shown as 03:00 EDT
+        '2026-03-08T07:30:00.000Z', // 02:30 EST, shown as 03:30 EDT
+      ]);
+    });
+
+    it('sorts a gap time that lands after a later wall time (Lord Howe, 4 October 2026)', () => {
+      const dates = expand('2026-10-03T02:15', 'Australia/Lord_Howe', {
+        rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=15,35;COUNT=4',
+      });
+      // On 4 October 02:15 lies in the half-hour gap and becomes 02:45 (+11), after 02:35.
+      expect(dates.map((date) => wallClock(date, 'Australia/Lord_Howe'))).toEqual([
+        '2026-10-03T02:15',
+        '2026-10-03T02:35',
+        '2026-10-04T02:35',
+        '2026-10-04T02:45',
+      ]);
+      expect(iso(dates)).toEqual([
+        '2026-10-02T15:45:00.000Z',
+        '2026-10-02T16:05:00.000Z',
+        '2026-10-03T15:35:00.000Z',
+        '2026-10-03T15:45:00.000Z',
+      ]);
+    });
+
+    it('reads a gap time in a raw rule like in a pattern, and keeps the earlier of a repeated time', () => {
+      const gap = expand('2026-03-07T02:30', 'America/New_York', { rrule: 'FREQ=DAILY;COUNT=2' });
+      expect(iso(gap)).toEqual(['2026-03-07T07:30:00.000Z', '2026-03-08T07:30:00.000Z']);
+      const fold = expand('2026-10-31T01:30', 'America/New_York', { rrule: 'FREQ=DAILY;BYMINUTE=30,45;COUNT=4' });
+      expect(iso(fold)).toEqual([
+        '2026-10-31T05:30:00.000Z',
+        '2026-10-31T05:45:00.000Z',
+        '2026-11-01T05:30:00.000Z', // 01:30 EDT, the earlier of the two
+        '2026-11-01T05:45:00.000Z',
+      ]);
+    });
+
+    it('drops a rule time that maps before an ambiguous start given as its later instant', () => {
+      const later = new Date('2026-11-01T06:30:00Z'); // 01:30 EST, the second 01:30
+      const dates = expandRecurrence({
+        start: later,
+        timeZone: 'America/New_York',
+        recurrence: { rrule: 'FREQ=DAILY;BYMINUTE=30,45;COUNT=3' },
+      });
+      // 01:45 that night is read as 01:45 EDT = 05:45Z, before the start: not an occurrence.
+      expect(iso(dates)).toEqual(['2026-11-01T06:30:00.000Z', '2026-11-02T06:30:00.000Z', '2026-11-02T06:45:00.000Z']);
+    });
+
+    it('makes a series of one when UNTIL or endDate equals the start', () => {
+      const start = '2026-03-02T09:00';
+      expect(iso(expand(start, 'UTC', { rrule: 'FREQ=DAILY;UNTIL=20260302T090000Z' }))).toEqual([
+        '2026-03-02T09:00:00.000Z',
+      ]);
+      expect(expand(start, 'America/New_York', { rrule: 'FREQ=DAILY;UNTIL=20260302T090000' })).toHaveLength(1);
+      expect(expand(start, 'America/New_York', { rrule: 'FREQ=DAILY;UNTIL=20260302' })).toHaveLength(1);
+      expect(expand(start, 'UTC', { frequency: 'daily', endDate: new Date('2026-03-02T09:00:00Z') })).toHaveLength(1);
+      expect(expand(start, 'UTC', { frequency: 'daily', endDate: '2026-03-02' })).toHaveLength(1);
+    });
+
+    it('still refuses an end strictly before the start', () => {
+      expect(codeOf(() => expand('2026-03-02T09:00', 'UTC', { rrule: 'FREQ=DAILY;UNTIL=20260302T085959Z' }))).toEqual([
+        'recurrence.rrule:end_before_start',
+      ]);
+      expect(
+        codeOf(() => expand('2026-03-02T09:00', 'America/New_York', { rrule: 'FREQ=DAILY;UNTIL=20260302T085959' })),
+      ).toEqual(['recurrence.rrule:end_before_start']);
+      expect(codeOf(() => expand('2026-03-02T09:00', 'UTC', { rrule: 'FREQ=DAILY;UNTIL=20260301' }))).toEqual([
+        'recurrence.rrule:end_before_start',
+      ]);
+      expect(
+        codeOf(() =>
+          expand('2026-03-02T09:00', 'UTC', { frequency: 'daily', endDate: new Date('2026-03-02T08:59:59Z') }),
+        ),
+      ).toEqual(['recurrence.endDate:end_before_start']);
+    });
+
+    it('refuses a rule with no occurrence in the two-year window, even when COUNT or UNTIL would stop it at once', () => {
+      for (const rrule of [
+        'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30',
+        'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=1',
+        'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20260302T090000Z',
+        'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6',
+        'FREQ=YEARLY;INTERVAL=5',
+      ]) {
+        expect(
+          codeOf(() => expand('2026-03-02T09:00', 'UTC', { rrule })),
+          rrule,
+        ).toEqual(['recurrence.rrule:never_matches']);
+      }
+      // A matching rule stopped at once by COUNT=1 is a series of one, not an error.
+      expect(expand('2026-03-02T09:00', 'UTC', { rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28;COUNT=1' })).toHaveLength(
+        1,
+      );
+      // 29 February 2028 is within two years of 1 March 2026; the rule matches.
+      expect(expand('2026-03-01T09:00', 'UTC', { rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29' })).toHaveLength(2);
+      // A pattern whose interval outlasts the window stays a series of one.
+      expect(expand('2026-03-02T09:00', 'UTC', { frequency: 'monthly', interval: 30 })).toHaveLength(1);
+    });
+
+    it('expands starts near the ends of the calendar rrule knows, and refuses one past what Date holds', () => {
+      const late = expand('9999-06-01T09:00', 'UTC', { rrule: 'FREQ=MONTHLY;BYDAY=-1FR' });
+      expect(late).toHaveLength(25);
+      expect(wallClock(late.at(-1) as Date, 'UTC')).toBe('10001-05-25T09:00');
+      const early = expand('0001-01-01T00:00', 'UTC', { frequency: 'monthly' });
+      expect(early).toHaveLength(25);
+      expect(early[24]?.toISOString()).toBe('0003-01-01T00:00:00.000Z');
+      expect(validationPaths(() => expand(new Date(8.64e15 - 86_400_000), 'UTC', { frequency: 'daily' }))).toEqual([
+        'start',
+      ]);
+    });
+  });
+
+  describe('the 400-year shift', () => {
+    // Zones with one fixed offset (minutes east of UTC), so the reference needs no zone rules.
+    const FIXED_ZONES = [
+      ['UTC', 0],
+      ['Etc/GMT-14', 14 * 60],
+      ['Etc/GMT+12', -12 * 60],
+      ['Etc/GMT-5', 5 * 60],
+    ] as const;
+    const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
+    const DAY_MS = 86_400_000;
+
+    // Each part present one time in three, so that most rules still match within two years.
+    const sometimes = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+      fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+    const list = (values: fc.Arbitrary<number>, max: number) =>
+      sometimes(fc.uniqueArray(values, { minLength: 1, maxLength: max }));
+    const signed = (max: number) => fc.integer({ min: 1, max }).chain((value) => fc.constantFrom(value, -value));
+
+    /** Valid rules, most of which match within two years. */
+    const validRule = fc
+      .record({
+        freq: fc.constantFrom('DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'),
+        interval: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        count: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+        untilDays: fc.option(fc.integer({ min: 0, max: 900 }), { nil: undefined }),
+        byMonth: list(fc.integer({ min: 1, max: 12 }), 4),
+        byMonthDay: list(signed(28), 3),
+        byYearDay: list(signed(365), 3),
+        byWeekNo: list(signed(52), 2),
+        byDay: sometimes(
+          fc.uniqueArray(fc.tuple(fc.constantFrom(...WEEKDAYS), fc.option(signed(4), { nil: undefined })), {
+            minLength: 1,
+            maxLength: 3,
+            selector: ([day, ordinal]) => `${ordinal ?? ''}${day}`,
+          }),
+        ),
+        byHour: list(fc.integer({ min: 0, max: 23 }), 2),
+        byMinute: list(fc.integer({ min: 0, max: 59 }), 2),
+        bySetPos: list(signed(3), 2),
+        wkst: sometimes(fc.constantFrom(...WEEKDAYS)),
+      })
+      .map((rule) => {
+        const yearly = rule.freq === 'YEARLY';
+        const numbered = (rule.freq === 'MONTHLY' || yearly) && !(yearly && rule.byWeekNo);
+        const parts = [`FREQ=${rule.freq}`];
+        if (rule.interval) parts.push(`INTERVAL=${rule.interval}`);
+        if (rule.count) parts.push(`COUNT=${rule.count}`);
+        if (rule.byMonth) parts.push(`BYMONTH=${rule.byMonth.join(',')}`);
+        if (rule.byMonthDay && rule.freq !== 'WEEKLY') parts.push(`BYMONTHDAY=${rule.byMonthDay.join(',')}`);
+        if (rule.byYearDay && yearly) parts.push(`BYYEARDAY=${rule.byYearDay.join(',')}`);
+        if (rule.byWeekNo && yearly) parts.push(`BYWEEKNO=${rule.byWeekNo.join(',')}`);
+        if (rule.byDay) {
+          parts.push(
+            `BYDAY=${rule.byDay.map(([day, ordinal]) => `${numbered ? (ordinal ?? '') : ''}${day}`).join(',')}`,
+          );
+        }
+        if (rule.byHour) parts.push(`BYHOUR=${rule.byHour.join(',')}`);
+        if (rule.byMinute) parts.push(`BYMINUTE=${rule.byMinute.join(',')}`);
+        if (rule.bySetPos && parts.some((part) => part.startsWith('BY')))
+          parts.push(`BYSETPOS=${rule.bySetPos.join(',')}`);
+        if (rule.wkst) parts.push(`WKST=${rule.wkst}`);
+        return { parts, untilDays: rule.count ? undefined : rule.untilDays };
+      });
+
+    /** A start anywhere in the years 100–9990, weighted towards today and century edges. */
+    const startArbitrary = fc
+      .tuple(
+        fc.oneof(
+          fc.integer({ min: 100, max: 9990 }),
+          fc.integer({ min: 1990, max: 2110 }),
+          fc.constantFrom(1899, 1900, 1999, 2000, 2098, 2099, 2100, 2399, 2400, 9599, 9600, 9990),
+        ),
+        fc.integer({ min: 0, max: 365 }),
+        fc.integer({ min: 0, max: 95 }),
+      )
+      .map(([year, day, quarter]) => {
+        const date = new Date(0);
+        date.setUTCFullYear(year, 0, 1 + day);
+        return date.getTime() + quarter * 15 * 60_000;
+      });
+
+    const untilText = (epochMs: number) => `${new Date(epochMs).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
+
+    // Three times the periods of a two-year window, per FREQ.
+    const REFERENCE_PERIODS: Record<number, number> = {
+      [RRule.DAILY]: 3 * 732,
+      [RRule.WEEKLY]: 3 * 106,
+      [RRule.MONTHLY]: 3 * 26,
+      [RRule.YEARLY]: 3 * 4,
+    };
+
+    /**
+     * Reference model: rrule run plainly (no shift) in floating time over the two-year window,
+     * from rrule's own reading of the canonical text. Its walk is capped (rrule ends its loop
+     * when it reads an interval of 0) well past the window, so that a rule that never matches
+     * does not search to year 9999 here either.
+     */
+    function reference(startMs: number, offsetMinutes: number, rrule: string): number[] | 'never' {
+      const offset = offsetMinutes * 60_000;
+      const floatingStart = startMs + offset;
+      const { count, until, ...options } = RRule.parseString(normalizeRecurrenceRule(rrule));
+      const windowEnd = new Date(floatingStart);
+      windowEnd.setUTCFullYear(windowEnd.getUTCFullYear() + 2);
+      const expander = new RRule({ ...options, dtstart: new Date(floatingStart), until: windowEnd });
+      const { interval, freq } = expander.options;
+      const maxReads = 2 * (REFERENCE_PERIODS[freq] ?? 0);
+      let reads = 0;
+      Object.defineProperty(expander.options, 'interval', {
+        configurable: true,
+        get: () => (++reads > maxReads ? 0 : interval),
+      });
+      const later = expander
+        .all()
+        .map((date) => date.getTime())
+        .filter((floating) => floating > floatingStart);
+      if (later.length === 0) return 'never';
+      const instants = later
+        .map((floating) => floating - offset)
+        .filter((instant) => !until || instant <= until.getTime());
+      // rrule repeats a date that two BYSETPOS values pick; a recurrence set holds it once.
+      return [startMs, ...new Set(instants)].slice(0, Math.min(count ?? 100, 100));
+    }
+
+    it('changes nothing: the same series as rrule run plainly, for rules and starts across the calendar', () => {
+      let compared = 0;
+      fc.assert(
+        fc.property(validRule, startArbitrary, fc.constantFrom(...FIXED_ZONES), (rule, startMs, [zone, offset]) => {
+          const parts = [...rule.parts];
+          if (rule.untilDays !== undefined) parts.push(`UNTIL=${untilText(startMs + rule.untilDays * DAY_MS)}`);
+          const rrule = parts.join(';');
+          const expected = reference(startMs, offset, rrule);
+          let actual: number[] | 'never';
+          try {
+            actual = expandRecurrence({ start: new Date(startMs), timeZone: zone, recurrence: { rrule } }).map((date) =>
+              date.getTime(),
+            );
+          } catch (error) {
+            expect(error).toBeInstanceOf(ValidationError);
+            expect((error as ValidationError).issues[0]?.code).toBe('never_matches');
+            actual = 'never';
+          }
+          expect(actual).toEqual(expected);
+          if (actual !== 'never') compared += 1;
+        }),
+        { numRuns: 400 },
+      );
+      expect(compared).toBeGreaterThan(100);
+    }, 60_000);
   });
 });

@@ -12,6 +12,7 @@ import {
   suggestSlots,
   type TimeRange,
   type TimeSlot,
+  type UnavailableReason,
   WEEKDAYS,
   type WeeklyHours,
 } from '../../src/index.js';
@@ -393,8 +394,16 @@ describe('generateSlots', () => {
               end: end + drawn.bufferAfterMinutes * minute,
             };
             const free = busy.every((b) => b.end.getTime() <= occupied.start || b.start.getTime() >= occupied.end);
-            const timely = start >= now.getTime() + drawn.minimumNoticeMinutes * minute && start <= horizonEnd;
-            slots.push({ start: new Date(start), end: new Date(end), available: free && timely });
+            const earliest = now.getTime() + drawn.minimumNoticeMinutes * minute;
+            const reasons: UnavailableReason[] = [
+              ...(start < earliest
+                ? [{ code: 'MIN_NOTICE' as const, earliestStart: new Date(earliest) }]
+                : start > horizonEnd
+                  ? [{ code: 'BEYOND_HORIZON' as const, latestStart: new Date(horizonEnd) }]
+                  : []),
+              ...(free ? [] : [{ code: 'BOOKED' as const, appointmentIds: [] }]),
+            ];
+            slots.push({ start: new Date(start), end: new Date(end), available: reasons.length === 0, reasons });
           }
         }
       }

@@ -59,7 +59,7 @@ describe('appointment-kit/sqlite', () => {
 (async () => {
   const store = createSqliteStore({ filename: ':memory:' });
   await store.migrate();
-  const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+  const scheduler = createScheduler({ store, directory: createPermissiveDirectory(), clock: () => new Date('2026-03-01T00:00:00Z') });
   const booking = { patientId: '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d', providerId: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', type: 'urgent', start: '2026-03-02T09:00:00Z' };
   await scheduler.book(booking, { id: 'u' });
   const error = await scheduler.book(booking, { id: 'u' }).catch((e) => e);
@@ -72,14 +72,14 @@ describe('appointment-kit/sqlite', () => {
       '--input-type=module',
       '-e',
       snippet(
-        `import { createScheduler, ConflictError } from 'appointment-kit'; import { createSqliteStore } from 'appointment-kit/sqlite';`,
+        `import { createPermissiveDirectory, createScheduler, ConflictError } from 'appointment-kit'; import { createSqliteStore } from 'appointment-kit/sqlite';`,
       ),
     ]);
     const cjs = runNode([
       '--input-type=commonjs',
       '-e',
       snippet(
-        `const { createScheduler, ConflictError } = require('appointment-kit'); const { createSqliteStore } = require('appointment-kit/sqlite');`,
+        `const { createPermissiveDirectory, createScheduler, ConflictError } = require('appointment-kit'); const { createSqliteStore } = require('appointment-kit/sqlite');`,
       ),
     ]);
     expect(JSON.parse(esm)).toEqual({ sameClass: true, code: 'CONFLICT' });
@@ -94,7 +94,7 @@ describe('appointment-kit/postgres', () => {
 (async () => {
   const store = createPostgresStore({ connectionString: ${JSON.stringify(url)} }, { schema: '${schema}' });
   await store.migrate();
-  const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+  const scheduler = createScheduler({ store, directory: createPermissiveDirectory(), clock: () => new Date('2026-03-01T00:00:00Z') });
   const booking = { patientId: '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d', providerId: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', type: 'urgent', start: '2026-03-02T09:00:00Z' };
   await scheduler.book(booking, { id: 'u' });
   const error = await scheduler.book(booking, { id: 'u' }).catch((e) => e);
@@ -105,12 +105,12 @@ describe('appointment-kit/postgres', () => {
     const esm = runNode([
       '--input-type=module',
       '-e',
-      `import { createScheduler, ConflictError } from 'appointment-kit'; import { createPostgresStore } from 'appointment-kit/postgres';${body(`esm_${suffix}`)}`,
+      `import { createPermissiveDirectory, createScheduler, ConflictError } from 'appointment-kit'; import { createPostgresStore } from 'appointment-kit/postgres';${body(`esm_${suffix}`)}`,
     ]);
     const cjs = runNode([
       '--input-type=commonjs',
       '-e',
-      `const { createScheduler, ConflictError } = require('appointment-kit'); const { createPostgresStore } = require('appointment-kit/postgres');${body(`cjs_${suffix}`)}`,
+      `const { createPermissiveDirectory, createScheduler, ConflictError } = require('appointment-kit'); const { createPostgresStore } = require('appointment-kit/postgres');${body(`cjs_${suffix}`)}`,
     ]);
     expect(JSON.parse(esm)).toEqual({ sameClass: true, code: 'CONFLICT' });
     expect(JSON.parse(cjs)).toEqual({ sameClass: true, code: 'CONFLICT' });

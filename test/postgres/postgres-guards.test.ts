@@ -11,7 +11,7 @@ import {
   SchedulingError,
   STATUS_TRANSITIONS,
 } from '../../src/index.js';
-import { at, newRow, rejectionOf, WORKFLOW_PATHS } from '../fixtures.js';
+import { ANY_HOUR_DIRECTORY, at, newRow, rejectionOf, WORKFLOW_PATHS } from '../fixtures.js';
 import { postgresStores } from './schemas.js';
 
 const stores = postgresStores();
@@ -390,7 +390,11 @@ describe('PostgreSQL under concurrency', () => {
     const pool = new pg.Pool({ connectionString: stores.url, max: 24 });
     const store = createPostgresStore({ pool }, { schema: `conc_${randomUUID().replaceAll('-', '').slice(0, 12)}` });
     await store.migrate();
-    const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+    const scheduler = createScheduler({
+      store,
+      directory: ANY_HOUR_DIRECTORY,
+      clock: () => new Date('2026-03-01T00:00:00Z'),
+    });
     const providers = [randomUUID(), randomUUID(), randomUUID()];
     let seed = 7;
     const random = () => {
@@ -446,7 +450,11 @@ describe('PostgreSQL faults', () => {
   it('leaves no partial series when the backend is terminated mid-transaction, and keeps working', async () => {
     const store = stores.create();
     await store.migrate();
-    const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+    const scheduler = createScheduler({
+      store,
+      directory: ANY_HOUR_DIRECTORY,
+      clock: () => new Date('2026-03-01T00:00:00Z'),
+    });
     const blocker = new pg.Client({ connectionString: stores.url });
     await blocker.connect();
     // Hold a lock that lets the series transaction begin, lock its provider and read, but not insert.

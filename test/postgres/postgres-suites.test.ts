@@ -1,3 +1,4 @@
+import { runHostileInput } from '../hostile-input.js';
 import { runSchedulerBehaviour } from '../scheduler-behaviour.js';
 import { runStoreConformance } from '../store-conformance.js';
 import { postgresStores } from './schemas.js';
@@ -6,3 +7,4 @@ const stores = postgresStores();
 
 runStoreConformance('PostgreSQL', async () => stores.create());
 runSchedulerBehaviour('PostgreSQL', async () => stores.create());
+runHostileInput('PostgreSQL', async () => stores.create());

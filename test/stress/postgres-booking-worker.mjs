@@ -1,6 +1,6 @@
 // One of several OS processes booking overlapping times on one PostgreSQL schema through the
 // built package, 6 bookings in flight at once. Prints a JSON summary of how every attempt ended.
-import { createScheduler } from 'appointment-kit';
+import { createPermissiveDirectory, createScheduler, ROUND_THE_CLOCK_HOURS } from 'appointment-kit';
 import { createPostgresStore } from 'appointment-kit/postgres';
 
 const [url, schema, workerText, attemptsText, providersText] = process.argv.slice(2);
@@ -13,7 +13,12 @@ const random = () => {
 };
 
 const store = createPostgresStore({ connectionString: url }, { schema });
-const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+const scheduler = createScheduler({
+  store,
+  // Providers who take bookings at any hour: these runs are about concurrency, not hours.
+  directory: createPermissiveDirectory({ weeklyHours: ROUND_THE_CLOCK_HOURS }),
+  clock: () => new Date('2026-03-01T00:00:00Z'),
+});
 const outcome = { worker, attempts: 0, booked: 0, conflicts: 0, otherErrors: [] };
 let remaining = Number(attemptsText);
 

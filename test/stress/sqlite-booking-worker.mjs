@@ -1,6 +1,6 @@
 // One of several OS processes booking overlapping times on one SQLite file through the built
 // package. Prints a JSON summary of how every attempt ended.
-import { createScheduler } from 'appointment-kit';
+import { createPermissiveDirectory, createScheduler, ROUND_THE_CLOCK_HOURS } from 'appointment-kit';
 import { createSqliteStore } from 'appointment-kit/sqlite';
 
 const [filename, workerText, attemptsText, providersText] = process.argv.slice(2);
@@ -16,7 +16,12 @@ const random = () => {
 };
 
 const store = createSqliteStore({ filename });
-const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+const scheduler = createScheduler({
+  store,
+  // Providers who take bookings at any hour: these runs are about concurrency, not hours.
+  directory: createPermissiveDirectory({ weeklyHours: ROUND_THE_CLOCK_HOURS }),
+  clock: () => new Date('2026-03-01T00:00:00Z'),
+});
 const actor = { id: `worker-${worker}` };
 const outcome = { worker, attempts: 0, booked: 0, conflicts: 0, cancelled: 0, otherErrors: [] };
 const mine = [];

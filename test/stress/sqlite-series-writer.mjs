@@ -1,11 +1,16 @@
 // Creates 100-occurrence series in a loop until it is killed; each series is one transaction.
 import { randomUUID } from 'node:crypto';
-import { createScheduler } from 'appointment-kit';
+import { createPermissiveDirectory, createScheduler, ROUND_THE_CLOCK_HOURS } from 'appointment-kit';
 import { createSqliteStore } from 'appointment-kit/sqlite';
 
 const [filename] = process.argv.slice(2);
 const store = createSqliteStore({ filename });
-const scheduler = createScheduler({ store, clock: () => new Date('2026-03-01T00:00:00Z') });
+const scheduler = createScheduler({
+  store,
+  // Providers who take bookings at any hour: these runs are about concurrency, not hours.
+  directory: createPermissiveDirectory({ weeklyHours: ROUND_THE_CLOCK_HOURS }),
+  clock: () => new Date('2026-03-01T00:00:00Z'),
+});
 process.stdout.write('ready\n');
 for (;;) {
   await scheduler.book(
