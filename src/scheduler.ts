@@ -289,8 +289,10 @@ export function createScheduler(options: SchedulerOptions) {
   }
 
   /**
-   * The rules a booking must meet before any store sees it: hours, days off, notice, horizon,
-   * and the period limits' bounds (which the store counts atomically with the write).
+   * The rules a booking must meet before any store sees it: hours, days off, notice and horizon
+   * (`reasons`), and the period limits with their bounds (`limitChecks`), which the store counts
+   * atomically with the write: only it knows the true count, so no limit is decided here.
+   * With `bookings`, the full decision against them instead (what an override sets aside).
    */
   function decide(
     profile: ProviderProfile,
@@ -298,15 +300,52 @@ export function createScheduler(options: SchedulerOptions) {
     start: Date,
     durationMinutes: number,
     at: Date,
+    bookings?: readonly Appointment[],
+    excludeId?: string,
   ): BookingDecision {
-    return explainBooking({
+    const decision = explainBooking({
       ...rulesOf(profile, type),
       durationMinutes,
       bufferBeforeMinutes: type.bufferBeforeMinutes,
       bufferAfterMinutes: type.bufferAfterMinutes,
       now: at,
       start,
+      ...(bookings !== undefined && { bookings }),
+      ...(excludeId !== undefined && { excludeId }),
     });
+    if (bookings !== undefined) return decision;
+    const reasons = decision.reasons.filter((reason) => reason.code !== 'PERIOD_LIMIT');
+    return { ...decision, bookable: reasons.length === 0, reasons };
+  }
+
+  /**
+   * What an override sets aside at each start: every rule that refuses it, period limits
+   * counted against the bookings now stored (one read for all of them). Overlaps are not among
+   * them: no override passes those.
+   */
+  async function bypassedRules(
+    profile: ProviderProfile,
+    type: AppointmentType,
+    providerId: string,
+    starts: readonly Date[],
+    durationMinutes: number,
+    at: Date,
+    excludeId?: string,
+  ): Promise<string[][]> {
+    const first = starts[0]?.getTime() ?? at.getTime();
+    const last = starts[starts.length - 1]?.getTime() ?? first;
+    const bookings = await bookingsAround(
+      providerId,
+      profile,
+      type,
+      first - type.bufferBeforeMinutes * MINUTE_MS,
+      last + (durationMinutes + type.bufferAfterMinutes) * MINUTE_MS,
+    );
+    return starts.map((start) =>
+      decide(profile, type, start, durationMinutes, at, bookings, excludeId)
+        .reasons.filter((reason) => reason.code !== 'BOOKED' && reason.code !== 'BUFFER')
+        .map((reason) => reason.code),
+    );
   }
 
   /**
@@ -484,6 +523,10 @@ export function createScheduler(options: SchedulerOptions) {
         ? expandRecurrence({ start: request.start, timeZone: profile.timeZone, recurrence: request.recurrence })
         : [request.start];
       const seriesId = recurrence === null ? null : randomUUID();
+      const bypassed =
+        override === undefined
+          ? undefined
+          : await bypassedRules(profile, type, request.providerId, starts, durationMinutes, at);
       // Every occurrence is decided by the same rules availability offers by.
       const refused: SeriesResult['skipped'][number][] = [];
       const rows = starts.flatMap((start, index) => {
@@ -532,9 +575,7 @@ export function createScheduler(options: SchedulerOptions) {
           at,
           1,
           snapshot(appointment),
-          override === undefined
-            ? null
-            : { reason: override.reason, bypassed: decision.reasons.map(({ code }) => code) },
+          override === undefined ? null : { reason: override.reason, bypassed: bypassed?.[index] ?? [] },
         );
         // An override books past the limits too: the store is given none to count.
         return [{ appointment, audit, ...(override === undefined && { limits: decision.limitChecks }) }];
@@ -659,8 +700,15 @@ export function createScheduler(options: SchedulerOptions) {
         if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
         const durationMinutes = request.durationMinutes ?? current.durationMinutes;
         const profile = await provider(current.providerId);
-        const decision = decide(profile, typeOfAppointment(current), request.start, durationMinutes, at);
+        const type = typeOfAppointment(current);
+        const decision = decide(profile, type, request.start, durationMinutes, at);
         if (!decision.bookable && override === undefined) throw new UnavailableError(decision.reasons);
+        const bypassed =
+          override === undefined
+            ? []
+            : ((
+                await bypassedRules(profile, type, current.providerId, [request.start], durationMinutes, at, current.id)
+              )[0] ?? []);
         return {
           set: {
             start: request.start,
@@ -670,7 +718,7 @@ export function createScheduler(options: SchedulerOptions) {
           action: 'rescheduled',
           ...(override === undefined
             ? { limits: decision.limitChecks }
-            : { override: { reason: override.reason, bypassed: decision.reasons.map(({ code }) => code) } }),
+            : { override: { reason: override.reason, bypassed } }),
         };
       });
     },

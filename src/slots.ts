@@ -675,7 +675,8 @@ function limitChecksAt(plan: SlotPlan, startMs: number): PeriodLimitCheck[] {
 function createLimitCounter(plan: SlotPlan, excludeId?: string) {
   const counted = new Map<string, number>();
   const countOf = (check: PeriodLimitCheck): number => {
-    const key = `${check.measure}|${check.type ?? ''}|${check.from.getTime()}`;
+    // A day and its week (or month) can start at the same instant: the period is part of the key.
+    const key = `${check.period}|${check.measure}|${check.type ?? ''}|${check.from.getTime()}`;
     let count = counted.get(key);
     if (count === undefined) {
       count = 0;

@@ -238,8 +238,9 @@ class PostgresAppointmentStore implements PostgresStore {
                   .map((other) => other.id),
               ]
             : [];
+          // Limits first, then overlaps: the order the SQLite store checks them in.
           const limitReason =
-            conflictingIds.length > 0 || limits === undefined || limits.length === 0
+            limits === undefined || limits.length === 0
               ? null
               : exceededLimit(
                   appointment,

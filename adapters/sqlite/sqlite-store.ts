@@ -233,25 +233,8 @@ class SqliteAppointmentStore implements SqliteStore {
       }> = [];
       for (const row of rows) {
         const { appointment, audit } = row;
-        // With onConflict 'fail' the trigger is the check (one statement fewer); only 'skip'
-        // needs to know in advance, to leave the row out and go on.
-        if (options.onConflict === 'skip' && isOccupyingStatus(appointment.status)) {
-          const range = occupiedRange(appointment);
-          const conflictingIds = database
-            .prepare(OCCUPYING_IDS_SQL)
-            .all([
-              appointment.providerId,
-              range.start.getTime() - MAX_OCCUPIED_MS,
-              range.end.getTime(),
-              range.start.getTime(),
-            ])
-            .map((row) => (row as { id: string }).id);
-          if (conflictingIds.length > 0) {
-            skipped.push({ appointment, conflictingIds });
-            continue;
-          }
-        }
-        // Counted inside this BEGIN IMMEDIATE transaction: no other writer can book in between.
+        // Limits first, then overlaps (the trigger checks those at the insert). Counted inside this
+        // BEGIN IMMEDIATE transaction: no other writer can book in between.
         const limitReason =
           row.limits === undefined || row.limits.length === 0
             ? null
@@ -265,6 +248,24 @@ class SqliteAppointmentStore implements SqliteStore {
           if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
           skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
           continue;
+        }
+        // With onConflict 'fail' the trigger is the check (one statement fewer); only 'skip'
+        // needs to know in advance, to leave the row out and go on.
+        if (options.onConflict === 'skip' && isOccupyingStatus(appointment.status)) {
+          const range = occupiedRange(appointment);
+          const conflictingIds = database
+            .prepare(OCCUPYING_IDS_SQL)
+            .all([
+              appointment.providerId,
+              range.start.getTime() - MAX_OCCUPIED_MS,
+              range.end.getTime(),
+              range.start.getTime(),
+            ])
+            .map((found) => (found as { id: string }).id);
+          if (conflictingIds.length > 0) {
+            skipped.push({ appointment, conflictingIds });
+            continue;
+          }
         }
         const isFirst = inserted.length === 0;
         const stored: Appointment = {
@@ -516,11 +517,7 @@ async function applyChange(trx: Trx, change: AppointmentChange): Promise<Appoint
   const occupancyChanged = ['status', 'start', 'end', 'bufferBeforeMinutes', 'bufferAfterMinutes'].some(
     (field) => field in change.set,
   );
-  if (occupancyChanged && isOccupyingStatus(next.status)) {
-    const range = occupiedRange(next);
-    const conflicts = await occupyingRows(trx, next.providerId, range.start, range.end, next.id);
-    if (conflicts.length > 0) throw new ConflictError(conflicts.map((conflict) => conflict.id));
-  }
+  // Limits first, then overlaps, as on the insert path.
   if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
     // Inside the BEGIN IMMEDIATE transaction, like the write; the appointment does not count itself.
     const counts = await Promise.all(
@@ -528,6 +525,11 @@ async function applyChange(trx: Trx, change: AppointmentChange): Promise<Appoint
     );
     const reason = exceededLimit(next, change.limits, (_check, index) => counts[index] as LimitCount, []);
     if (reason !== null) throw new UnavailableError([reason]);
+  }
+  if (occupancyChanged && isOccupyingStatus(next.status)) {
+    const range = occupiedRange(next);
+    const conflicts = await occupyingRows(trx, next.providerId, range.start, range.end, next.id);
+    if (conflicts.length > 0) throw new ConflictError(conflicts.map((conflict) => conflict.id));
   }
   try {
     await trx

@@ -1,3 +1,4 @@
+import { runAvailabilityEngine } from '../availability-engine.js';
 import { runHostileInput } from '../hostile-input.js';
 import { runSchedulerBehaviour } from '../scheduler-behaviour.js';
 import { runStoreConformance } from '../store-conformance.js';
@@ -8,3 +9,4 @@ const stores = postgresStores();
 runStoreConformance('PostgreSQL', async () => stores.create());
 runSchedulerBehaviour('PostgreSQL', async () => stores.create());
 runHostileInput('PostgreSQL', async () => stores.create());
+runAvailabilityEngine('PostgreSQL', async () => stores.create());
