@@ -121,6 +121,7 @@ export {
 // Working hours and slots
 export {
   type BookingDecision,
+  type CountedBooking,
   DEFAULT_WEEKLY_HOURS,
   type ExistingBooking,
   type ExplainBookingOptions,

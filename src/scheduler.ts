@@ -49,6 +49,7 @@ import {
 } from './schemas.js';
 import {
   type BookingDecision,
+  type CountedBooking,
   explainBooking,
   generateSlots,
   type LimitPeriod,
@@ -300,7 +301,7 @@ export function createScheduler(options: SchedulerOptions) {
     start: Date,
     durationMinutes: number,
     at: Date,
-    bookings?: readonly Appointment[],
+    around?: { bookings: readonly Appointment[]; countedBookings?: readonly CountedBooking[] },
     excludeId?: string,
   ): BookingDecision {
     const decision = explainBooking({
@@ -310,10 +311,10 @@ export function createScheduler(options: SchedulerOptions) {
       bufferAfterMinutes: type.bufferAfterMinutes,
       now: at,
       start,
-      ...(bookings !== undefined && { bookings }),
+      ...around,
       ...(excludeId !== undefined && { excludeId }),
     });
-    if (bookings !== undefined) return decision;
+    if (around !== undefined) return decision;
     const reasons = decision.reasons.filter((reason) => reason.code !== 'PERIOD_LIMIT');
     return { ...decision, bookable: reasons.length === 0, reasons };
   }
@@ -334,7 +335,7 @@ export function createScheduler(options: SchedulerOptions) {
   ): Promise<string[][]> {
     const first = starts[0]?.getTime() ?? at.getTime();
     const last = starts[starts.length - 1]?.getTime() ?? first;
-    const bookings = await bookingsAround(
+    const around = await bookingsAround(
       providerId,
       profile,
       type,
@@ -342,7 +343,7 @@ export function createScheduler(options: SchedulerOptions) {
       last + (durationMinutes + type.bufferAfterMinutes) * MINUTE_MS,
     );
     return starts.map((start) =>
-      decide(profile, type, start, durationMinutes, at, bookings, excludeId)
+      decide(profile, type, start, durationMinutes, at, around, excludeId)
         .reasons.filter((reason) => reason.code !== 'BOOKED' && reason.code !== 'BUFFER')
         .map((reason) => reason.code),
     );
@@ -350,8 +351,9 @@ export function createScheduler(options: SchedulerOptions) {
 
   /**
    * Occupying appointments of a provider that matter for slots between two instants: those
-   * whose time meets the range, and, when the profile or type has period limits, every one
-   * starting in the periods the range touches (they count toward the limits).
+   * whose time meets the range (`bookings`), and, when the profile or type has period limits,
+   * every one starting in the periods the range touches (`countedBookings`, read lightly: a
+   * month of them is only counted).
    */
   async function bookingsAround(
     providerId: string,
@@ -359,7 +361,7 @@ export function createScheduler(options: SchedulerOptions) {
     type: AppointmentType | undefined,
     fromMs: number,
     toMs: number,
-  ): Promise<Appointment[]> {
+  ): Promise<{ bookings: Appointment[]; countedBookings?: CountedBooking[] }> {
     const zone = ianaZone(profile.timeZone);
     const periods = new Set<LimitPeriod>(
       [profile.limits, type?.limits].flatMap((limits) =>
@@ -372,13 +374,19 @@ export function createScheduler(options: SchedulerOptions) {
             ],
       ),
     );
+    const bookings = store.findOccupying(providerId, new Date(fromMs), new Date(toMs));
+    if (periods.size === 0) return { bookings: await bookings };
     let from = fromMs;
     let to = toMs;
     for (const period of periods) {
       from = Math.min(from, periodStart(zone, period, instantToDayNumber(zone, fromMs)));
       to = Math.max(to, periodEnd(zone, period, instantToDayNumber(zone, toMs)));
     }
-    return store.findOccupying(providerId, new Date(from), new Date(to));
+    const [found, countedBookings] = await Promise.all([
+      bookings,
+      store.findCountedBookings(providerId, new Date(from), new Date(to)),
+    ]);
+    return { bookings: found, countedBookings };
   }
 
   async function requireActivePatient(id: string): Promise<void> {
@@ -629,7 +637,7 @@ export function createScheduler(options: SchedulerOptions) {
       const type = request.type === undefined ? undefined : typeOf(request.type);
       const booking = durationChoice(request);
       const startMs = request.start.getTime();
-      const bookings = await bookingsAround(
+      const around = await bookingsAround(
         request.providerId,
         profile,
         type,
@@ -639,7 +647,7 @@ export function createScheduler(options: SchedulerOptions) {
       const { bookable, reasons } = explainBooking({
         ...rulesOf(profile, type),
         ...booking,
-        bookings,
+        ...around,
         now: now(),
         start: request.start,
       });
@@ -910,7 +918,7 @@ export function createScheduler(options: SchedulerOptions) {
         throw ValidationError.forField('to', `At most ${LIMITS.maxSlotRangeDays} days at once`, 'too_big');
       }
       const type = request.type === undefined ? undefined : typeOf(request.type);
-      const bookings = await bookingsAround(
+      const around = await bookingsAround(
         request.providerId,
         profile,
         type,
@@ -922,7 +930,7 @@ export function createScheduler(options: SchedulerOptions) {
         ...booking,
         from: firstDate,
         to: lastDate,
-        bookings,
+        ...around,
         now: now(),
         ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
         includeUnavailable: request.includeUnavailable ?? false,
@@ -956,7 +964,7 @@ export function createScheduler(options: SchedulerOptions) {
       const found: TimeSlot[] = [];
       for (let windowStart = firstDay; windowStart <= lastDay && found.length < request.limit; windowStart += 14) {
         const windowEnd = Math.min(windowStart + 13, lastDay);
-        const bookings = await bookingsAround(
+        const around = await bookingsAround(
           request.providerId,
           profile,
           type,
@@ -968,7 +976,7 @@ export function createScheduler(options: SchedulerOptions) {
           ...booking,
           from: formatLocalDate(dayNumberToLocalDate(windowStart)),
           to: formatLocalDate(dayNumberToLocalDate(windowEnd)),
-          bookings,
+          ...around,
           now: at,
           ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
         });

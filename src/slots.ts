@@ -60,12 +60,17 @@ export interface PeriodLimits {
   readonly minutesPerDay?: number;
 }
 
-/** An existing, occupying appointment as the rule engine sees it. */
-export interface ExistingBooking extends TimeRange {
+/** An existing, occupying appointment as period limits count it. */
+export interface CountedBooking {
   readonly id: string;
+  readonly start: Date;
   /** Its appointment type, for limits set on a type. */
   readonly type: string;
   readonly durationMinutes: number;
+}
+
+/** An existing, occupying appointment as the rule engine sees it. */
+export interface ExistingBooking extends TimeRange, CountedBooking {
   readonly bufferBeforeMinutes: number;
   readonly bufferAfterMinutes: number;
 }
@@ -154,6 +159,12 @@ export interface WorkingTimeOptions {
    * starting in the periods concerned.
    */
   readonly bookings?: readonly ExistingBooking[];
+  /**
+   * What the limits count, when it reaches further than `bookings` (a whole week or month
+   * around a day): every occupying appointment starting in the periods concerned. Default
+   * `bookings`.
+   */
+  readonly countedBookings?: readonly CountedBooking[];
   /** The provider's period limits. */
   readonly limits?: PeriodLimits;
   /** The limits of the appointment type being placed, counting only bookings of that type. */
@@ -294,6 +305,13 @@ interface SlotPlan {
   readonly longestBookingMs: number;
   /** Every limit that applies, provider's and type's. */
   readonly limits: readonly PlannedLimit[];
+  /** What the limits count: starts in ms, with type and minutes. */
+  readonly counted: ReadonlyArray<{
+    readonly id: string;
+    readonly startMs: number;
+    readonly type: string;
+    readonly minutes: number;
+  }>;
 }
 
 interface PlannedBooking {
@@ -446,6 +464,15 @@ function planSlots(options: WorkingTimeOptions): SlotPlan {
       0,
     ),
     limits,
+    counted:
+      limits.length === 0
+        ? []
+        : (options.countedBookings ?? options.bookings ?? []).map((item) => ({
+            id: item.id,
+            startMs: item.start.getTime(),
+            type: item.type,
+            minutes: item.durationMinutes,
+          })),
   };
 }
 
@@ -538,8 +565,10 @@ function* walkSlots(plan: SlotPlan, firstDay: number, lastDay: number, notBefore
   const limits = createLimitCounter(plan);
   let busyIndex = 0;
   for (let day = firstDay; day <= lastDay; day++) {
-    // Slots are stepped from inside the day's intervals, so hours need no check per slot.
+    // Slots are stepped from inside the day's intervals, so hours need no check per slot; a
+    // slot's limits are its day's, worked out once for the day.
     const intervals = plan.overrides.get(day) ?? plan.weekly[WEEKDAYS.indexOf(weekdayOfDayNumber(day))] ?? [];
+    const checks = plan.limits.length === 0 || intervals.length === 0 ? [] : limitChecksOn(plan, day);
     for (const [startMinute, endMinute] of intervals) {
       const intervalStart = localToInstant(plan.zone, day, startMinute);
       const intervalEnd = localToInstant(plan.zone, day, endMinute);
@@ -555,7 +584,7 @@ function* walkSlots(plan: SlotPlan, firstDay: number, lastDay: number, notBefore
         const reasons = [
           ...timeReasons(plan, start),
           ...(isFree ? [] : overlapReasons(plan, start, end)),
-          ...limits.reasonsAt(start, durationMs),
+          ...limits.reasonsFor(checks, durationMs),
         ];
         yield { start: new Date(start), end: new Date(end), available: reasons.length === 0, reasons };
       }
@@ -644,9 +673,8 @@ function firstBookingFrom(plan: SlotPlan, ms: number): number {
   return low;
 }
 
-/** The first instant of the local day, week (Monday) or month containing `epochMs`, and the next one's. */
-function periodBoundsOf(plan: SlotPlan, period: LimitPeriod, epochMs: number): [number, number] {
-  const day = instantToDayNumber(plan.zone, epochMs);
+/** The first instant of the local day, week (Monday) or month containing local day `day`, and the next one's. */
+function periodBoundsOf(plan: SlotPlan, period: LimitPeriod, day: number): [number, number] {
   let first = day;
   let end = day + 1;
   if (period === 'week') {
@@ -660,10 +688,10 @@ function periodBoundsOf(plan: SlotPlan, period: LimitPeriod, epochMs: number): [
   return [localToInstant(plan.zone, first, 0), localToInstant(plan.zone, end, 0)];
 }
 
-/** The limits that apply to a booking starting at `startMs`, with their periods' bounds. */
-function limitChecksAt(plan: SlotPlan, startMs: number): PeriodLimitCheck[] {
+/** The limits that apply to a booking starting on local day `day`, with their periods' bounds. */
+function limitChecksOn(plan: SlotPlan, day: number): PeriodLimitCheck[] {
   return plan.limits.map((limit) => {
-    const [from, to] = periodBoundsOf(plan, limit.period, startMs);
+    const [from, to] = periodBoundsOf(plan, limit.period, day);
     return { ...limit, from: new Date(from), to: new Date(to) };
   });
 }
@@ -681,20 +709,21 @@ function createLimitCounter(plan: SlotPlan, excludeId?: string) {
     if (count === undefined) {
       count = 0;
       const [from, to] = [check.from.getTime(), check.to.getTime()];
-      for (const { booking, startMs } of plan.bookings) {
-        if (startMs < from || startMs >= to || booking.id === excludeId) continue;
-        if (check.type !== null && booking.type !== check.type) continue;
-        count += check.measure === 'bookings' ? 1 : booking.durationMinutes;
+      for (const item of plan.counted) {
+        if (item.startMs < from || item.startMs >= to || item.id === excludeId) continue;
+        if (check.type !== null && item.type !== check.type) continue;
+        count += check.measure === 'bookings' ? 1 : item.minutes;
       }
       counted.set(key, count);
     }
     return count;
   };
   return {
-    reasonsAt(startMs: number, durationMs: number): UnavailableReason[] {
-      if (plan.limits.length === 0) return [];
+    /** The `PERIOD_LIMIT` reasons of a booking of `durationMs` under `checks` (its day's). */
+    reasonsFor(checks: readonly PeriodLimitCheck[], durationMs: number): UnavailableReason[] {
+      if (checks.length === 0) return [];
       const reasons: UnavailableReason[] = [];
-      for (const check of limitChecksAt(plan, startMs)) {
+      for (const check of checks) {
         const count = countOf(check);
         const adds = check.measure === 'bookings' ? 1 : durationMs / MINUTE_MS;
         if (count + adds > check.limit) reasons.push(periodLimitReason(check, count));
@@ -756,13 +785,14 @@ export function explainBooking(options: ExplainBookingOptions): BookingDecision 
   }
   const startMs = start.getTime();
   const endMs = startMs + plan.durationMs;
+  const limitChecks = limitChecksOn(plan, instantToDayNumber(plan.zone, startMs));
   const reasons = [
     ...hoursReasons(plan, startMs, endMs),
     ...timeReasons(plan, startMs),
     ...overlapReasons(plan, startMs, endMs, options.excludeId),
-    ...createLimitCounter(plan, options.excludeId).reasonsAt(startMs, plan.durationMs),
+    ...createLimitCounter(plan, options.excludeId).reasonsFor(limitChecks, plan.durationMs),
   ];
-  return { bookable: reasons.length === 0, reasons, limitChecks: limitChecksAt(plan, startMs) };
+  return { bookable: reasons.length === 0, reasons, limitChecks };
 }
 
 /** `YYYY-MM-DD` of an instant in a zone (for callers building date queries). */

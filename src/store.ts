@@ -7,7 +7,7 @@ import type {
   ReminderChannel,
   StoredRecurrence,
 } from './appointment.js';
-import type { PeriodLimitCheck, UnavailableReason } from './slots.js';
+import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from './slots.js';
 import type { AppointmentStatus } from './status.js';
 
 /**
@@ -92,6 +92,12 @@ export interface AppointmentStore {
    * `excludeId` leaves one appointment out (a reschedule's own).
    */
   findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]>;
+
+  /**
+   * What period limits count: the provider's occupying appointments starting in `[from, to)`,
+   * as id, start, type and duration only (a month of them is read often, and cheaply).
+   */
+  findCountedBookings(providerId: string, from: Date, to: Date): Promise<CountedBooking[]>;
 
   /** Counts computed by the database (aggregates, not loaded rows). */
   statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics>;

@@ -149,6 +149,10 @@ function hardening(schema: string): Migration {
         ),
         `ALTER TABLE ${s}.appointments ADD CONSTRAINT appointments_canonical_ids
           CHECK (NOT (${CANONICAL_ID_COLUMNS.map((column) => `coalesce(${nonCanonical(column)}, false)`).join(' OR ')}))`,
+        // Period limits count a provider's occupying appointments by start, under the provider's
+        // lock: an index-only scan.
+        `CREATE INDEX appointments_provider_counted ON ${s}.appointments (provider_id, start)
+          INCLUDE (type, duration_minutes, id) WHERE status NOT IN (${NOT_OCCUPYING_SQL})`,
         refusal(
           `${s}.appointments_initial_status`,
           'appointments are created in an initial status',

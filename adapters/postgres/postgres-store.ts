@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../../src/errors.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
-import type { UnavailableReason } from '../../src/slots.js';
+import type { CountedBooking, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type {
   AppointmentChange,
@@ -518,6 +518,25 @@ class PostgresAppointmentStore implements PostgresStore {
     return this.#run(async () => {
       const rows = await this.#occupying(this.#db, providerId, from, to, excludeId).selectAll().execute();
       return rows.map((row) => decodeAppointment(row, POSTGRES_CODEC));
+    });
+  }
+
+  findCountedBookings(providerId: string, from: Date, to: Date): Promise<CountedBooking[]> {
+    return this.#run(async () => {
+      const rows = await this.#db
+        .selectFrom('appointments')
+        .select(['id', 'start', 'type', 'duration_minutes'])
+        .where('provider_id', '=', providerId)
+        .where('status', 'not in', NON_OCCUPYING_STATUSES)
+        .where('start', '>=', from)
+        .where('start', '<', to)
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        start: POSTGRES_CODEC.decodeInstant(row.start),
+        type: row.type,
+        durationMinutes: row.duration_minutes,
+      }));
     });
   }
 

@@ -161,6 +161,10 @@ const hardening: Migration = {
         BEFORE UPDATE OF ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')} ON ${appointments}
         WHEN ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `NEW."${column}" IS NOT OLD."${column}"`).join(' OR ')}
         BEGIN SELECT RAISE(ABORT, 'immutable_column'); END`,
+      // Period limits count a provider's occupying appointments by start, inside the writing
+      // transaction: from this index alone, without visiting the table.
+      `CREATE INDEX appointments_provider_counted ON ${appointments} (provider_id, start, type, duration_minutes, id)
+        WHERE status NOT IN (${NOT_OCCUPYING_SQL})`,
       `CREATE TRIGGER appointments_no_delete BEFORE DELETE ON ${appointments}
         BEGIN SELECT RAISE(ABORT, 'appointments_are_never_deleted'); END`,
       // Audit entries carry the version they produced or saw; the trail is ordered by it.

@@ -13,7 +13,7 @@ import {
 } from '../../src/errors.js';
 import { MAX_OCCUPIED_MS } from '../../src/limits.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
-import type { PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
+import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type {
   AppointmentChange,
@@ -85,13 +85,21 @@ const INSERT_APPOINTMENT_SQL = `INSERT INTO ${TABLES.appointments} (${APPOINTMEN
   VALUES (${APPOINTMENT_COLUMNS.map(() => '?').join(', ')})`;
 const INSERT_AUDIT_SQL = `INSERT INTO ${TABLES.auditLog} (id, appointment_id, action, actor_id, at, version, changes, override) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 /**
- * Bookings and booked minutes of a provider starting in a range, for a period limit: params
- * provider, from, to, type twice (null for all types), excluded id (null for none).
+ * Bookings and booked minutes of a provider in each of `checks` periods, in one pass over the
+ * widest of them (the periods nest: a day in its week in its month): params per check twice
+ * from, to, type, type; then provider, widest from, widest to, excluded id (null for none).
  */
-const LIMIT_COUNT_SQL = `SELECT count(*) AS count, coalesce(sum(duration_minutes), 0) AS minutes
-  FROM ${TABLES.appointments}
-  WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL}) AND start >= ? AND start < ?
-    AND (? IS NULL OR type = ?) AND id IS NOT ?`;
+function limitCountSql(checks: number): string {
+  const inPeriod = 'start >= ? AND start < ? AND (? IS NULL OR type = ?)';
+  const sums = Array.from(
+    { length: checks },
+    (_, index) =>
+      `coalesce(sum(CASE WHEN ${inPeriod} THEN 1 END), 0) AS count_${index},
+       coalesce(sum(CASE WHEN ${inPeriod} THEN duration_minutes END), 0) AS minutes_${index}`,
+  );
+  return `SELECT ${sums.join(', ')} FROM ${TABLES.appointments}
+    WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL}) AND start >= ? AND start < ? AND id IS NOT ?`;
+}
 const NEXT_CONFIRMATION_SQL = `INSERT INTO ${TABLES.counters} (name, value) VALUES (?, 1)
   ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`;
 /** A provider's occupying appointments meeting a range: params provider, lower bound, end, start, excluded id. */
@@ -99,6 +107,9 @@ const OCCUPYING_ROWS_SQL = `SELECT * FROM ${TABLES.appointments}
   WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL})
     AND occupied_start > ? AND occupied_start < ? AND occupied_end > ? AND id IS NOT ?
   ORDER BY start, id`;
+/** A provider's occupying appointments starting in a range, as limits count them: params provider, from, to. */
+const COUNTED_ROWS_SQL = `SELECT id, start, type, duration_minutes FROM ${TABLES.appointments}
+  WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL}) AND start >= ? AND start < ?`;
 /** Ids of a provider's occupying appointments meeting a range: params provider, lower bound, end, start. */
 const OCCUPYING_IDS_SQL = `SELECT id FROM ${TABLES.appointments}
   WHERE provider_id = ? AND status NOT IN (${NOT_OCCUPYING_SQL})
@@ -235,15 +246,12 @@ class SqliteAppointmentStore implements SqliteStore {
         const { appointment, audit } = row;
         // Limits first, then overlaps (the trigger checks those at the insert). Counted inside this
         // BEGIN IMMEDIATE transaction: no other writer can book in between.
+        const checks = row.limits ?? [];
+        const counts = checks.length === 0 ? [] : countForLimits(database, appointment.providerId, checks, null);
         const limitReason =
-          row.limits === undefined || row.limits.length === 0
+          checks.length === 0
             ? null
-            : exceededLimit(
-                appointment,
-                row.limits,
-                (check) => countForLimit(database, appointment.providerId, check),
-                inserted,
-              );
+            : exceededLimit(appointment, checks, (_check, index) => counts[index] as LimitCount, inserted);
         if (limitReason !== null) {
           if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
           skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
@@ -366,6 +374,24 @@ class SqliteAppointmentStore implements SqliteStore {
         .prepare(OCCUPYING_ROWS_SQL)
         .all([providerId, from.getTime() - MAX_OCCUPIED_MS, to.getTime(), from.getTime(), excludeId ?? null])
         .map((row) => decodeAppointment(row as Record<string, unknown>, SQLITE_CODEC)),
+    );
+  }
+
+  findCountedBookings(providerId: string, from: Date, to: Date): Promise<CountedBooking[]> {
+    return this.#readSync((database) =>
+      (
+        database.prepare(COUNTED_ROWS_SQL).all([providerId, from.getTime(), to.getTime()]) as Array<{
+          id: string;
+          start: number;
+          type: string;
+          duration_minutes: number;
+        }>
+      ).map((row) => ({
+        id: row.id,
+        start: new Date(row.start),
+        type: row.type,
+        durationMinutes: row.duration_minutes,
+      })),
     );
   }
 
@@ -520,9 +546,7 @@ async function applyChange(trx: Trx, change: AppointmentChange): Promise<Appoint
   // Limits first, then overlaps, as on the insert path.
   if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
     // Inside the BEGIN IMMEDIATE transaction, like the write; the appointment does not count itself.
-    const counts = await Promise.all(
-      change.limits.map((check) => countForLimitAsync(trx, next.providerId, check, next.id)),
-    );
+    const counts = await countForLimitsAsync(trx, next.providerId, change.limits, next.id);
     const reason = exceededLimit(next, change.limits, (_check, index) => counts[index] as LimitCount, []);
     if (reason !== null) throw new UnavailableError([reason]);
   }
@@ -547,32 +571,53 @@ async function applyChange(trx: Trx, change: AppointmentChange): Promise<Appoint
   return next;
 }
 
-/** Bookings and minutes counted for a period limit, on the synchronous booking path. */
-function countForLimit(database: SqliteDatabase, providerId: string, check: PeriodLimitCheck): LimitCount {
-  const [row] = database
-    .prepare(LIMIT_COUNT_SQL)
-    .all([providerId, check.from.getTime(), check.to.getTime(), check.type, check.type, null]) as LimitCount[];
-  return row ?? { count: 0, minutes: 0 };
+/** The statement and parameters that count every check of one booking in one pass. */
+function limitCountQuery(providerId: string, checks: readonly PeriodLimitCheck[], excludeId: string | null) {
+  return {
+    sql: limitCountSql(checks.length),
+    parameters: [
+      ...checks.flatMap((check) => {
+        const period = [check.from.getTime(), check.to.getTime(), check.type, check.type];
+        return [...period, ...period];
+      }),
+      providerId,
+      Math.min(...checks.map((check) => check.from.getTime())),
+      Math.max(...checks.map((check) => check.to.getTime())),
+      excludeId,
+    ],
+  };
 }
 
-/** The same count in a kysely transaction, leaving one appointment out. */
-async function countForLimitAsync(
+/** The counts of `limitCountSql`'s row, per check. */
+function limitCountsOf(row: Record<string, unknown> | undefined, checks: number): LimitCount[] {
+  return Array.from({ length: checks }, (_, index) => ({
+    count: Number(row?.[`count_${index}`] ?? 0),
+    minutes: Number(row?.[`minutes_${index}`] ?? 0),
+  }));
+}
+
+/** Bookings and minutes counted for each period limit, on the synchronous booking path. */
+function countForLimits(
+  database: SqliteDatabase,
+  providerId: string,
+  checks: readonly PeriodLimitCheck[],
+  excludeId: string | null,
+): LimitCount[] {
+  const query = limitCountQuery(providerId, checks, excludeId);
+  const [row] = database.prepare(query.sql).all(query.parameters) as Array<Record<string, unknown>>;
+  return limitCountsOf(row, checks.length);
+}
+
+/** The same counts in a kysely transaction. */
+async function countForLimitsAsync(
   trx: Trx,
   providerId: string,
-  check: PeriodLimitCheck,
+  checks: readonly PeriodLimitCheck[],
   excludeId: string,
-): Promise<LimitCount> {
-  const { rows } = await trx.executeQuery<LimitCount>(
-    CompiledQuery.raw(LIMIT_COUNT_SQL, [
-      providerId,
-      check.from.getTime(),
-      check.to.getTime(),
-      check.type,
-      check.type,
-      excludeId,
-    ]),
-  );
-  return rows[0] ?? { count: 0, minutes: 0 };
+): Promise<LimitCount[]> {
+  const query = limitCountQuery(providerId, checks, excludeId);
+  const { rows } = await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(query.sql, query.parameters));
+  return limitCountsOf(rows[0], checks.length);
 }
 
 async function insertAuditEntries(trx: Trx, entries: readonly NewAuditEntry[]): Promise<void> {

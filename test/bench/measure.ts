@@ -15,7 +15,8 @@ export interface Result {
   readonly unit: string;
 }
 
-function median(values: readonly number[]): number {
+/** The median of some measurements. */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2

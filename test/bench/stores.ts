@@ -7,10 +7,27 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createPostgresStore } from '../../adapters/postgres/index.js';
 import { createSqliteStore, type SqliteSynchronous } from '../../adapters/sqlite/index.js';
-import { type AppointmentStore, createScheduler, type NewAppointmentRow } from '../../src/index.js';
+import {
+  type AppointmentStore,
+  createPermissiveDirectory,
+  createScheduler,
+  type NewAppointmentRow,
+  type ParticipantDirectory,
+  ROUND_THE_CLOCK_HOURS,
+} from '../../src/index.js';
 import { ANY_HOUR_DIRECTORY, newRow } from '../fixtures.js';
 import { startTestPostgres } from '../postgres/server.js';
-import { figureRow, floorRow, medianRate, medianTimes, perSecond, type Result, rateRow } from './measure.js';
+import {
+  figureRow,
+  floorRow,
+  median,
+  medianRate,
+  medianTimes,
+  perSecond,
+  type Result,
+  rateRow,
+  timeRow,
+} from './measure.js';
 import { seededRandom } from './workloads.js';
 
 const CLOCK = () => new Date('2026-03-01T00:00:00Z');
@@ -18,9 +35,16 @@ const PATIENT = '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d';
 const HALF_HOUR = 30 * 60_000;
 const FIRST_START = Date.parse('2026-03-02T00:00:00Z');
 
+/**
+ * Period limits high enough never to refuse the benchmark's bookings, so that what is measured
+ * is their cost: every booking is counted against a day, a week, a month and minutes per day.
+ */
+const GENEROUS_LIMITS = { perDay: 1000, perWeek: 5000, perMonth: 20_000, minutesPerDay: 100_000 };
+const LIMITED_DIRECTORY = createPermissiveDirectory({ weeklyHours: ROUND_THE_CLOCK_HOURS, limits: GENEROUS_LIMITS });
+
 /** Books `count` back-to-back half hours for one provider, one booking per transaction. */
-function bookingRun(store: AppointmentStore, count: number) {
-  const scheduler = createScheduler({ store, directory: ANY_HOUR_DIRECTORY, clock: CLOCK });
+function bookingRun(store: AppointmentStore, count: number, directory: ParticipantDirectory = ANY_HOUR_DIRECTORY) {
+  const scheduler = createScheduler({ store, directory, clock: CLOCK });
   let slot = 0;
   return async () => {
     const providerId = randomUUID();
@@ -47,8 +71,25 @@ export async function sqliteBenchmarks(): Promise<Result[]> {
       const file = join(directory, `booking-${synchronous}.db`);
       const store = createSqliteStore({ filename: file, synchronous });
       await store.migrate();
-      const ours = await medianRate(3, bookingRun(store, 400));
+      // With and without period limits, interleaved so that neither gets the warmer database.
+      const plain = bookingRun(store, 400);
+      const limited = bookingRun(store, 400, LIMITED_DIRECTORY);
+      const rates = { plain: [] as number[], limited: [] as number[] };
+      for (let round = 0; round < 3; round++) {
+        rates.plain.push(await medianRate(1, plain));
+        rates.limited.push(await medianRate(1, limited));
+      }
+      const ours = median(rates.plain);
       await store.close();
+      results.push(
+        rateRow(
+          `SQLite book() with day/week/month/minute limits, synchronous=${synchronous}`,
+          median(rates.limited),
+          `without limits ${perSecond(ours)}`,
+          ours,
+          0.87,
+        ),
+      );
 
       const raw = new Database(file);
       raw.pragma('journal_mode = WAL');
@@ -83,7 +124,7 @@ export async function sqliteBenchmarks(): Promise<Result[]> {
         `INSERT INTO appointment_counters (name, value) VALUES ('bench', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
       );
       const audit = raw.prepare(
-        'INSERT INTO appointment_audit_log (id, appointment_id, action, actor_id, at, changes) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO appointment_audit_log (id, appointment_id, action, actor_id, at, version, changes) VALUES (?, ?, ?, ?, ?, 1, ?)',
       );
       let handSlot = 0;
       const handRate = await medianRate(3, async () => {
@@ -229,7 +270,22 @@ export async function postgresBenchmarks(): Promise<Result[]> {
         done.reduce((a, b) => a + b, 0),
       );
     const runs = Array.from({ length: 8 }, () => bookingRun(store, 150));
-    const ours = await medianRate(3, () => lanes(8, (lane) => (runs[lane] as () => Promise<number>)()));
+    const limitedRuns = Array.from({ length: 8 }, () => bookingRun(store, 150, LIMITED_DIRECTORY));
+    const rates = { plain: [] as number[], limited: [] as number[] };
+    for (let round = 0; round < 3; round++) {
+      rates.plain.push(await medianRate(1, () => lanes(8, (lane) => (runs[lane] as () => Promise<number>)())));
+      rates.limited.push(await medianRate(1, () => lanes(8, (lane) => (limitedRuns[lane] as () => Promise<number>)())));
+    }
+    const ours = median(rates.plain);
+    results.push(
+      rateRow(
+        'PostgreSQL book() with day/week/month/minute limits, 8 clients',
+        median(rates.limited),
+        `without limits ${perSecond(ours)}`,
+        ours,
+        0.87,
+      ),
+    );
     await pool.query(`CREATE TABLE "${schema}".raw_appointments (LIKE "${schema}".appointments)`);
     const sample = (await pool.query(`SELECT * FROM "${schema}".appointments LIMIT 1`)).rows[0] as Record<
       string,
@@ -357,16 +413,33 @@ async function availabilityBenchmark(
     }
     await store.insertAppointments(rows, { onConflict: 'fail' });
   }
-  const scheduler = createScheduler({ store, directory: ANY_HOUR_DIRECTORY, clock: CLOCK });
+  // Monday to Friday, 08:00–18:00 UTC: 20 half hours a day, one taken.
+  const scheduler = createScheduler({ store, directory: createPermissiveDirectory(), clock: CLOCK });
   const providerId = providers[500] as string;
   const from = Date.parse('2026-04-21T00:00:00Z');
   const floor = await floorQuery(providerId, from, from + day);
   const ours = () => scheduler.availability({ providerId, date: '2026-04-21', durationMinutes: 30 });
   if ((await ours()).slots.length !== 19) throw new Error('availability benchmark: unexpected slots');
-  const times = await medianTimes({ ours, floor: floor.run });
+  // Limits make availability count each slot's day, week and month: a month of bookings is read.
+  const limitedScheduler = createScheduler({
+    store,
+    directory: createPermissiveDirectory({ limits: GENEROUS_LIMITS }),
+    clock: CLOCK,
+  });
+  const limited = () => limitedScheduler.availability({ providerId, date: '2026-04-21', durationMinutes: 30 });
+  if ((await limited()).slots.length !== 19) throw new Error('availability benchmark: unexpected limited slots');
+  const times = await medianTimes({ ours, limited, floor: floor.run });
   await floor.close();
   await store.close();
   return [
+    timeRow(
+      `${name} availability() with day/week/month limits, 1 provider-day`,
+      times.limited as number,
+      `without limits ${(times.ours as number).toFixed(3)} ms`,
+      times.ours as number,
+      '≥ 0.87× (≤ 15% more)',
+      0.87,
+    ),
     floorRow(
       `${name} availability(), 1 provider-day of 100 000 stored`,
       times.ours as number,
