@@ -1,17 +1,50 @@
-import { defineConfig } from 'tsup';
+import { rmSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    sqlite: 'adapters/sqlite/index.ts',
-    postgres: 'adapters/postgres/index.ts',
-  },
-  format: ['esm', 'cjs'],
-  // One shared chunk for the core, so `appointment-kit` and its adapters share the same error
-  // classes (instanceof works across entry points) in both formats.
-  splitting: true,
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
+/** The package's entry points (package.json `exports`). */
+const LIBRARY_ENTRIES = {
+  index: 'src/index.ts',
+  sqlite: 'adapters/sqlite/index.ts',
+  postgres: 'adapters/postgres/index.ts',
+};
+
+const COMMON: Options = { sourcemap: true, target: 'node20', clean: false };
+
+export default defineConfig(() => {
+  // tsup cleans per build, and the builds below run in parallel: one build's clean could delete
+  // another's fresh output. So dist/ is emptied once, here, before any of them starts.
+  rmSync('dist', { recursive: true, force: true });
+  return [
+    {
+      // ESM, one file per source module, for bundlers: with `sideEffects: false` they drop whole
+      // modules a host never reaches, so `import { findOverlaps }` does not pull in luxon, rrule,
+      // zod or kysely. (A single bundled file cannot be shaken that far: its module-level code,
+      // such as building the zod schemas, has to be kept.) Shared modules are shared files, so
+      // `appointment-kit` and its adapters share one set of error classes.
+      ...COMMON,
+      entry: ['src/**/*.ts', 'adapters/**/*.ts', '!adapters/cli/**'],
+      format: ['esm'],
+      bundle: false,
+      outDir: 'dist/esm',
+    },
+    {
+      // CommonJS, bundled per entry point with one shared chunk for the core (instanceof works
+      // across entry points). The `appointment-kit` command (package.json `bin`) is built here
+      // too, sharing the stores' chunks: its source starts with `#!/usr/bin/env node`, which
+      // esbuild keeps and tsup marks executable.
+      ...COMMON,
+      entry: { ...LIBRARY_ENTRIES, cli: 'adapters/cli/main.ts' },
+      format: ['cjs'],
+      splitting: true,
+      outDir: 'dist',
+    },
+    {
+      // Declarations for both formats, rolled up per entry point.
+      ...COMMON,
+      entry: LIBRARY_ENTRIES,
+      format: ['esm', 'cjs'],
+      dts: { only: true },
+      outDir: 'dist',
+    },
+  ];
 });

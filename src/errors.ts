@@ -52,7 +52,8 @@ export class SchedulingError extends Error {
     options: SchedulingErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // Subclasses set their own literal name; a bundler may rename classes, so no new.target.name.
+    this.name = 'SchedulingError';
     this.code = code;
     this.httpStatus = httpStatus;
   }
@@ -63,18 +64,51 @@ export class SchedulingError extends Error {
   }
 }
 
+/**
+ * Why a field was refused, machine-readable. The same limit gives the same code wherever it is
+ * checked: zod's codes for what the schemas check, and the library's own for the rest.
+ */
+export type ValidationIssueCode =
+  // zod's
+  | 'invalid_type'
+  | 'too_big'
+  | 'too_small'
+  | 'invalid_format'
+  | 'not_multiple_of'
+  | 'unrecognized_keys'
+  | 'invalid_union'
+  | 'invalid_key'
+  | 'invalid_element'
+  | 'invalid_value'
+  | 'custom'
+  // the library's
+  | 'out_of_range'
+  | 'invalid_text'
+  | 'too_deep'
+  | 'duplicate'
+  | 'invalid_time'
+  | 'invalid_date'
+  | 'invalid_time_zone'
+  | 'invalid_rrule'
+  | 'never_matches'
+  | 'end_before_start';
+
 /** One failing field of a {@link ValidationError}. */
 export interface ValidationIssue {
   /** Dot-separated path of the field, e.g. `recurrence.interval`; empty for the whole input. */
   readonly path: string;
   /** Human-readable explanation. */
   readonly message: string;
-  /** Machine-readable reason, e.g. `too_big`, `invalid_type`, `custom`. */
-  readonly code: string;
+  /** Machine-readable reason, e.g. `too_big`, `invalid_type`, `invalid_text`. */
+  readonly code: ValidationIssueCode;
 }
 
 /** Input was refused; `issues` lists every failing field. HTTP 400. */
 export class ValidationError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'VALIDATION_ERROR';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'ValidationError';
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[], options: SchedulingErrorOptions = {}) {
@@ -83,7 +117,7 @@ export class ValidationError extends SchedulingError {
   }
 
   /** A validation error for one field. */
-  static forField(path: string, message: string, code = 'custom'): ValidationError {
+  static forField(path: string, message: string, code: ValidationIssueCode = 'custom'): ValidationError {
     return new ValidationError([{ path, message, code }]);
   }
 
@@ -101,6 +135,10 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
 
 /** The named entity does not exist. HTTP 404. */
 export class NotFoundError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'NOT_FOUND';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'NotFoundError';
   readonly entity: string;
   readonly id: string;
 
@@ -117,6 +155,10 @@ export class NotFoundError extends SchedulingError {
 
 /** The provider is already occupied: `conflictingIds` names the blocking appointments. HTTP 409. */
 export class ConflictError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'CONFLICT';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'ConflictError';
   readonly conflictingIds: readonly string[];
 
   constructor(conflictingIds: readonly string[], options: SchedulingErrorOptions = {}) {
@@ -138,6 +180,10 @@ export class ConflictError extends SchedulingError {
 
 /** The status workflow does not allow moving `from` → `to`. HTTP 409. */
 export class InvalidTransitionError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'INVALID_TRANSITION';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'InvalidTransitionError';
   readonly from: string;
   readonly to: string;
 
@@ -154,6 +200,10 @@ export class InvalidTransitionError extends SchedulingError {
 
 /** The caller's expected version is not the stored one; nothing was changed. HTTP 409 (or 412). */
 export class StaleVersionError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'STALE_VERSION';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'StaleVersionError';
   readonly expectedVersion: number;
   readonly actualVersion: number;
 
@@ -175,6 +225,10 @@ export class StaleVersionError extends SchedulingError {
 
 /** The actor may not perform this action. HTTP 403. */
 export class ForbiddenError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'FORBIDDEN';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'ForbiddenError';
   constructor(message = 'This action is not allowed', options: SchedulingErrorOptions = {}) {
     super(message, 'FORBIDDEN', 403, options);
   }
@@ -187,6 +241,10 @@ export class ForbiddenError extends SchedulingError {
  * means another appointment holds the time. HTTP 409.
  */
 export class UnavailableError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'UNAVAILABLE';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'UnavailableError';
   /** Why, machine-readable: each has a `code` such as `OUTSIDE_HOURS` or `PERIOD_LIMIT`. */
   readonly reasons: readonly { readonly code: string }[];
 
@@ -211,6 +269,10 @@ export class UnavailableError extends SchedulingError {
  * `subject`, `id` and `field` name what to fix. HTTP 500: the API client cannot fix it.
  */
 export class ConfigurationError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'CONFIGURATION_ERROR';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'ConfigurationError';
   /** What is misconfigured, e.g. `provider`, `scheduler`. */
   readonly subject: string;
   /** The misconfigured entity's id, when there is one. */
@@ -246,6 +308,10 @@ export class ConfigurationError extends SchedulingError {
  * request's result stands. HTTP 422 (the key, not the resource, is at fault).
  */
 export class IdempotencyMismatchError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'IDEMPOTENCY_MISMATCH';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'IdempotencyMismatchError';
   /** The key that was reused. */
   readonly key: string;
 
@@ -264,6 +330,10 @@ export class IdempotencyMismatchError extends SchedulingError {
  * written and the same call may simply be tried again. HTTP 503.
  */
 export class BusyError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'BUSY';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'BusyError';
   constructor(
     message = 'The database stayed locked by another writer; try again',
     options: SchedulingErrorOptions = {},
@@ -277,6 +347,10 @@ export class BusyError extends SchedulingError {
  * `cause` holds the driver's own error.
  */
 export class StorageFullError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'STORAGE_FULL';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'StorageFullError';
   constructor(options: SchedulingErrorOptions = {}) {
     super('The database is out of storage space; nothing was written', 'STORAGE_FULL', 507, options);
   }

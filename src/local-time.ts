@@ -84,14 +84,24 @@ export function parseLocalTime(text: string, field: string, allowEndOfDay = fals
   );
 }
 
+/**
+ * Epoch ms of a UTC calendar date. `Date.UTC` reads years 0–99 as 1900–1999; setting the full
+ * year afterwards keeps every year what it says.
+ */
+export function utcDateMs(year: number, monthIndex: number, day: number): number {
+  const date = new Date(Date.UTC(2000, monthIndex, day));
+  date.setUTCFullYear(year, monthIndex, day);
+  return date.getTime();
+}
+
 /** Days in a month of the proleptic Gregorian calendar. */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utcDateMs(year, month, 0)).getUTCDate();
 }
 
 /** Days since 1970-01-01 of a calendar date (a zone-free day number). */
 export function localDateToDayNumber(date: LocalDate): number {
-  return Math.floor(Date.UTC(date.year, date.month - 1, date.day) / DAY_MS);
+  return Math.floor(utcDateMs(date.year, date.month - 1, date.day) / DAY_MS);
 }
 
 /** The calendar date of a day number. */

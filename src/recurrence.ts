@@ -3,7 +3,7 @@ import type { Options as RRuleOptions } from 'rrule';
 import * as rruleModule from 'rrule';
 import { ValidationError } from './errors.js';
 import { LIMITS } from './limits.js';
-import { floatingToInstant, ianaZone, instantToFloating } from './local-time.js';
+import { daysInMonth, floatingToInstant, ianaZone, instantToFloating } from './local-time.js';
 import {
   type ParsedRecurrenceRule,
   parseRecurrenceRule,
@@ -312,10 +312,15 @@ function civilMs(year: number, month: number, day: number, hour = 0, minute = 0,
   return date.getTime();
 }
 
-/** Floating ms plus whole calendar years (29 February becomes 1 March). */
+/**
+ * Floating ms plus whole calendar years. 29 February becomes the 28th in a common year (the
+ * month's last day), as luxon and Temporal's 'constrain' read it.
+ */
 function addYears(floatingMs: number, years: number): number {
   const date = new Date(floatingMs);
-  date.setUTCFullYear(date.getUTCFullYear() + years);
+  const year = date.getUTCFullYear() + years;
+  const month = date.getUTCMonth();
+  date.setUTCFullYear(year, month, Math.min(date.getUTCDate(), daysInMonth(year, month + 1)));
   return date.getTime();
 }
 

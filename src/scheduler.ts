@@ -193,7 +193,7 @@ export type Scheduler = ReturnType<typeof createScheduler>;
  *
  * const store = createSqliteStore({ filename: './clinic.db' });
  * await store.migrate();
- * const scheduler = createScheduler({ store });
+ * const scheduler = createScheduler({ store, directory: createStaticDirectory({ providers, patients }) });
  * const { appointment } = await scheduler.book(
  *   { patientId, providerId, type: 'follow_up', start: '2030-03-04T09:00:00Z' },
  *   { id: receptionistId },
@@ -508,20 +508,21 @@ export function createScheduler(options: SchedulerOptions) {
      * Books an appointment, or a series when `recurrence` is given. The start must lie in the
      * future; a conflicting single booking fails with `ConflictError`; in a series, conflicting
      * occurrences are skipped and listed. With `idempotencyKey`, a retry returns the first
-     * result and books nothing new; the same key with a different request is a `ValidationError`.
+     * result and books nothing new; the same key with a different request is an `IdempotencyMismatchError`.
      */
     async book(input: unknown, actor: Actor, bookOptions?: BookOptions): Promise<BookingResult> {
       assertActor(actor);
       const request = parseInput(schemas.createAppointment, input);
       const override = parseOverride(bookOptions);
       const at = now();
-      if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
       // Only a keyed request needs its digest (hashing is wasted work on every other booking).
+      // A retry replays the first result even once its start has passed.
       const fingerprint = request.idempotencyKey === undefined ? '' : fingerprintOf(request, override);
       if (request.idempotencyKey !== undefined) {
         const record = await store.getIdempotencyRecord(request.idempotencyKey);
         if (record !== null) return replay(record, fingerprint);
       }
+      if (request.start.getTime() <= at.getTime()) throw ValidationError.forField('start', 'Must be in the future');
       const profile = await provider(request.providerId);
       await requireActivePatient(request.patientId);
       const type = typeOf(request.type);
@@ -665,8 +666,9 @@ export function createScheduler(options: SchedulerOptions) {
     /** Changes reason, notes, metadata or type (the type's buffers come with it). */
     async update(id: string, patch: unknown, actor: Actor, changeOptions?: ChangeOptions): Promise<Appointment> {
       const request = parseInput(schemas.updateAppointment, patch);
-      return change(id, actor, changeOptions, (current) => {
+      return change(id, actor, changeOptions, async (current, at) => {
         const set: { -readonly [K in keyof AppointmentPatch]: AppointmentPatch[K] } = {};
+        let limits: readonly PeriodLimitCheck[] = [];
         if (request.reason !== undefined) set.reason = request.reason;
         if (request.notes !== undefined) set.notes = request.notes;
         if (request.metadata !== undefined) set.metadata = (request.metadata ?? {}) as Appointment['metadata'];
@@ -682,9 +684,16 @@ export function createScheduler(options: SchedulerOptions) {
           set.type = type.key;
           set.bufferBeforeMinutes = type.bufferBeforeMinutes;
           set.bufferAfterMinutes = type.bufferAfterMinutes;
+          // The time stays; the new type's own limits are counted by the store with the change.
+          if (type.limits !== undefined) {
+            const profile = await provider(current.providerId);
+            limits = decide(profile, type, current.start, current.durationMinutes, at).limitChecks.filter(
+              (check) => check.type !== null,
+            );
+          }
         }
         const changed = Object.keys(diff(current, set)).length > 0;
-        return changed ? { set, action: 'updated' } : null;
+        return changed ? { set, action: 'updated', limits } : null;
       });
     },
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { JsonValue } from './appointment.js';
 import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES } from './appointment-types.js';
-import { ValidationError, type ValidationIssue } from './errors.js';
+import { ValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
 import { LIMITS } from './limits.js';
-import { APPOINTMENT_STATUSES } from './status.js';
+import { utcDateMs } from './local-time.js';
+import { APPOINTMENT_STATUSES, type AppointmentStatus } from './status.js';
 
 /**
  * zod schemas of every input, defined once: the Scheduler validates with them, and a REST layer
@@ -22,7 +23,7 @@ function isRealLocalDate(text: string): boolean {
   const match = LOCAL_DATE.exec(text);
   if (!match) return false;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
+  const date = new Date(utcDateMs(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
@@ -66,7 +67,7 @@ export const appointmentIdSchema = z.uuid({ error: 'Must be a UUID' }).transform
  * The default host id (patients, providers): a UUID in any letter case, canonicalised to lower
  * case, so `ABC…` and `abc…` are one provider everywhere, in every check and every store.
  */
-export const uuidIdSchema = z.uuid({ error: 'Must be a UUID' }).transform((id) => id.toLowerCase());
+export const uuidIdSchema = appointmentIdSchema;
 
 /** An instant: a `Date` or an ISO-8601 date-time string with `Z` or an offset. */
 export const instantSchema = z
@@ -80,8 +81,9 @@ export const localDateSchema = z
   .string({ error: 'Must be a calendar date written YYYY-MM-DD' })
   .refine(isRealLocalDate, 'Must be a calendar date written YYYY-MM-DD');
 
-// Query strings arrive as text: accept "30" for 30 and "true" for true, and nothing looser.
-function wholeNumber(min: number, max: number) {
+// Query strings arrive as text: accept "30" for 30 and "true" for true, and nothing looser. The
+// declared input types say so (a preprocess step alone would type them `unknown`).
+function wholeNumber(min: number, max: number): z.ZodType<number, number | `${number}`> {
   return z.preprocess(
     (value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value),
     z
@@ -89,13 +91,13 @@ function wholeNumber(min: number, max: number) {
       .int('Must be a whole number')
       .min(min, `Must be at least ${min}`)
       .max(max, `Must be at most ${max}`),
-  );
+  ) as unknown as z.ZodType<number, number | `${number}`>;
 }
 
 const flag = z.preprocess(
   (value) => (value === 'true' ? true : value === 'false' ? false : value),
   z.boolean({ error: 'Must be true or false' }),
-);
+) as unknown as z.ZodType<boolean, boolean | 'true' | 'false'>;
 
 const durationMinutes = wholeNumber(LIMITS.durationMinutes.min, LIMITS.durationMinutes.max);
 const reason = storableString(LIMITS.reasonLength);
@@ -200,7 +202,10 @@ export const metadataSchema = z
     }
   })
   .transform((value) => value as Record<string, JsonValue>)
-  .meta({ type: 'object', description: 'Host-defined JSON object' });
+  .meta({ type: 'object', description: 'Host-defined JSON object' }) as unknown as z.ZodType<
+  Record<string, JsonValue>,
+  Readonly<Record<string, JsonValue>>
+>;
 const metadata = metadataSchema;
 
 /**
@@ -398,12 +403,13 @@ export function createSchemas(options: SchemaOptions = {}) {
     .strictObject({
       patientId: id.optional(),
       providerId: id.optional(),
-      status: z
-        .preprocess(
+      // One status, several, or a comma-separated list (as a query string carries them).
+      status: (
+        z.preprocess(
           (value) => (typeof value === 'string' ? value.split(',') : value),
           z.array(status).min(1, 'Give at least one status'),
-        )
-        .optional(),
+        ) as unknown as z.ZodType<AppointmentStatus[], AppointmentStatus | readonly AppointmentStatus[] | string>
+      ).optional(),
       type: type.optional(),
       from: instantSchema.optional(),
       to: instantSchema.optional(),
@@ -510,7 +516,7 @@ export function toValidationIssues(error: z.ZodError, prefix = ''): ValidationIs
     return keys.map((key) => ({
       path: joinPath([...(prefix ? [prefix] : []), ...issue.path.map(String), ...(key ? [key] : [])]),
       message: issue.code === 'unrecognized_keys' ? 'Unknown field' : issue.message,
-      code: typeof ownCode === 'string' ? ownCode : issue.code,
+      code: (typeof ownCode === 'string' ? ownCode : issue.code) as ValidationIssueCode,
     }));
   });
 }

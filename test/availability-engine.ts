@@ -451,11 +451,31 @@ export function runAvailabilityEngine(name: string, createStore: () => Promise<A
           '2026-05-11',
           '2026-05-18',
         ]);
-        expect(series?.skipped.map((item) => [item.start.toISOString().slice(0, 10), item.reasons[0]?.code])).toEqual([
-          ['2026-05-12', 'PERIOD_LIMIT'],
-          ['2026-05-13', 'PERIOD_LIMIT'],
-          ['2026-05-14', 'PERIOD_LIMIT'],
-          ['2026-05-15', 'PERIOD_LIMIT'],
+        expect(series?.skipped.map((item) => [item.start.toISOString().slice(0, 10), item.reasons])).toEqual(
+          ['2026-05-12', '2026-05-13', '2026-05-14', '2026-05-15'].map((day) => [
+            day,
+            [{ code: 'PERIOD_LIMIT', period: 'week', measure: 'bookings', limit: 2, count: 2 }],
+          ]),
+        );
+      });
+
+      it('counts each occurrence of a series once against a limit', async () => {
+        const providerId = randomUUID();
+        people.providers.set(providerId, { active: true, timeZone: 'Europe/London', limits: { perWeek: 3 } });
+        const { series } = await scheduler.book(
+          {
+            patientId: PATIENT,
+            providerId,
+            type: 'follow_up',
+            start: '2026-05-11T13:00:00Z',
+            recurrence: { rrule: 'FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;COUNT=5' },
+          },
+          receptionist,
+        );
+        expect(series?.created).toHaveLength(3);
+        expect(series?.skipped.map((item) => item.reasons)).toEqual([
+          [{ code: 'PERIOD_LIMIT', period: 'week', measure: 'bookings', limit: 3, count: 3 }],
+          [{ code: 'PERIOD_LIMIT', period: 'week', measure: 'bookings', limit: 3, count: 3 }],
         ]);
       });
     });

@@ -245,13 +245,14 @@ class SqliteAppointmentStore implements SqliteStore {
       for (const row of rows) {
         const { appointment, audit } = row;
         // Limits first, then overlaps (the trigger checks those at the insert). Counted inside this
-        // BEGIN IMMEDIATE transaction: no other writer can book in between.
+        // BEGIN IMMEDIATE transaction: no other writer can book in between, and the rows this call
+        // inserted already are in the count (so none is added again).
         const checks = row.limits ?? [];
         const counts = checks.length === 0 ? [] : countForLimits(database, appointment.providerId, checks, null);
         const limitReason =
           checks.length === 0
             ? null
-            : exceededLimit(appointment, checks, (_check, index) => counts[index] as LimitCount, inserted);
+            : exceededLimit(appointment, checks, (_check, index) => counts[index] as LimitCount, []);
         if (limitReason !== null) {
           if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
           skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });

@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 export type Role = 'admin' | 'doctor' | 'receptionist';
 
 /** What a route needs the caller to be allowed to do. */
-export type Permission = 'read' | 'create' | 'update' | 'cancel' | 'statistics' | 'audit';
+export type Permission = 'read' | 'create' | 'update' | 'cancel' | 'statistics' | 'audit' | 'override';
 
 /** The permission matrix, in one table. */
 export const PERMISSIONS: Readonly<Record<Permission, readonly Role[]>> = {
@@ -16,6 +16,8 @@ export const PERMISSIONS: Readonly<Record<Permission, readonly Role[]>> = {
   cancel: ['admin', 'receptionist'],
   statistics: ['admin'],
   audit: ['admin'],
+  // Booking past a provider's hours, notice, horizon or limits (with a reason, audited).
+  override: ['admin', 'receptionist'],
 };
 
 /** Turns a bearer token into the acting user, or null; a host plugs in its own verifier. */
@@ -72,4 +74,12 @@ export function allowed(permission: Permission) {
     }
     next();
   };
+}
+
+/** Throws ForbiddenError unless the actor's role is granted `permission`. */
+export function assertAllowed(actor: Actor, permission: Permission): void {
+  const role: unknown = actor.role;
+  if (typeof role !== 'string' || !(PERMISSIONS[permission] as readonly string[]).includes(role)) {
+    throw new ForbiddenError(`The ${typeof role === 'string' ? role : 'unknown'} role may not ${permission}`);
+  }
 }

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   console.log(`Tokens: ${[...DEMO_TOKENS].map(([token, actor]) => `${token} (${actor.role})`).join(', ')}`);
   console.log(`Try:  curl -H 'Authorization: Bearer demo-receptionist' '${base}/appointments?limit=5'`);
   console.log(`      curl ${base}/openapi.json`);
+  console.log(`Docs: ${base}/docs`);
 
   let stopping = false;
   const stop = (signal: string) => {

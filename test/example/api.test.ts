@@ -336,6 +336,52 @@ describe('queries', () => {
   });
 });
 
+describe('booking rules over HTTP', () => {
+  it('answers 409 UNAVAILABLE with the reasons for a time outside the rules, and explains it', async () => {
+    const refused = await request(app)
+      .post('/api/v1/appointments')
+      .set(as('receptionist'))
+      .send(booking('2026-03-07T10:00:00Z'));
+    expect(refused.status).toBe(409);
+    expect(errorOf(refused)).toMatchObject({ code: 'UNAVAILABLE', details: { reasons: [{ code: 'OUTSIDE_HOURS' }] } });
+    const explained = await request(app)
+      .get('/api/v1/appointments/explain')
+      .query({ providerId: LONDON, start: '2026-03-07T10:00:00Z', type: 'follow_up' })
+      .set(as('doctor'));
+    expect(explained.status).toBe(200);
+    expect(explained.body).toEqual({ bookable: false, reasons: [{ code: 'OUTSIDE_HOURS' }] });
+  });
+
+  it('books past the rules with an override and its reason, audited, and reschedules likewise', async () => {
+    const created = await request(app)
+      .post('/api/v1/appointments')
+      .set(as('receptionist'))
+      .send(booking('2026-03-07T10:00:00Z', { override: { reason: 'Saturday clinic' } }));
+    expect(created.status).toBe(201);
+    const id = created.body.appointment.id as string;
+    const moved = await request(app)
+      .put(`/api/v1/appointments/${id}`)
+      .set(as('admin'))
+      .send({ start: '2026-03-08T10:00:00Z', override: { reason: 'Sunday instead' } });
+    expect(moved.status).toBe(200);
+    const audit = await request(app).get(`/api/v1/appointments/${id}/audit`).set(as('admin'));
+    expect(audit.body.items.map((entry: { override: unknown }) => entry.override)).toEqual([
+      { reason: 'Saturday clinic', bypassed: ['OUTSIDE_HOURS'] },
+      { reason: 'Sunday instead', bypassed: ['OUTSIDE_HOURS'] },
+    ]);
+    const noReason = await request(app)
+      .post('/api/v1/appointments')
+      .set(as('admin'))
+      .send(booking('2026-03-07T11:00:00Z', { override: {} }));
+    expect(noReason.status).toBe(400);
+    const doctor = await request(app)
+      .put(`/api/v1/appointments/${id}`)
+      .set(as('doctor'))
+      .send({ start: '2026-03-08T11:00:00Z', override: { reason: 'mine' } });
+    expect(doctor.status).toBe(403);
+  });
+});
+
 describe('authentication, roles and errors', () => {
   it('401 without a valid token, in the error shape', async () => {
     for (const headers of [{}, { Authorization: 'Bearer nope' }, { Authorization: 'Basic abc' }]) {
@@ -353,6 +399,11 @@ describe('authentication, roles and errors', () => {
     cancel: (id) => request(app).post(`/api/v1/appointments/${id}/cancel`).send({ reason: 'r' }),
     statistics: () => request(app).get('/api/v1/appointments/statistics'),
     audit: (id) => request(app).get(`/api/v1/appointments/${id}/audit`),
+    // A Saturday, outside Dr Lee's hours: only an override books it.
+    override: () =>
+      request(app)
+        .post('/api/v1/appointments')
+        .send(booking('2026-03-07T10:00:00Z', { override: { reason: 'Saturday clinic' } })),
   };
   for (const [permission, probe] of Object.entries(probes) as Array<[Permission, (id: string) => request.Test]>) {
     for (const role of Object.keys(TOKENS) as Role[]) {
@@ -382,20 +433,24 @@ describe('authentication, roles and errors', () => {
   it('serves an OpenAPI 3.1 document generated from the schemas', async () => {
     const response = await request(app).get('/api/v1/openapi.json');
     expect(response.body.openapi).toBe('3.1.0');
-    const create = response.body.paths['/api/v1/appointments'].post.requestBody.content['application/json'].schema;
+    const { $ref } = response.body.paths['/api/v1/appointments'].post.requestBody.content['application/json'].schema;
+    expect($ref).toBe('#/components/schemas/CreateAppointment');
+    const create = response.body.components.schemas.CreateAppointment;
     expect(create.required.sort()).toEqual(['patientId', 'providerId', 'start', 'type']);
     expect(create.properties.durationMinutes).toMatchObject({ minimum: 15, maximum: 480 });
     expect(create.properties.type.enum).toContain('acupuncture');
-    expect(Object.keys(response.body.paths)).toHaveLength(17);
+    expect(Object.keys(response.body.paths)).toHaveLength(18);
   });
 });
 
 describe('concurrency over HTTP', () => {
   it('gives exactly one 201 per free slot among 50 parallel overlapping requests, the rest 409, never 500', async () => {
-    // 10 disjoint half-hour slots, each requested 5 times at once.
-    const starts = Array.from({ length: 10 }, (_, i) =>
-      new Date(Date.parse('2026-03-02T13:30:00Z') + i * 30 * 60_000).toISOString(),
-    );
+    // 10 disjoint half-hour slots inside Dr Lee's Monday hours (09:00–12:30, 13:30–17:00 London,
+    // which is UTC in March), each requested 5 times at once.
+    const starts = [
+      ...Array.from({ length: 3 }, (_, i) => Date.parse('2026-03-02T09:00:00Z') + i * 30 * 60_000),
+      ...Array.from({ length: 7 }, (_, i) => Date.parse('2026-03-02T13:30:00Z') + i * 30 * 60_000),
+    ].map((start) => new Date(start).toISOString());
     const requests = starts.flatMap((start) => Array.from({ length: 5 }, () => booking(start)));
     const responses = await Promise.all(
       requests.map((body) => request(app).post('/api/v1/appointments').set(as('receptionist')).send(body)),

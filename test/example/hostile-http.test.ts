@@ -2,6 +2,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { Actor } from 'appointment-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PUBLIC_PATHS } from '../../examples/express/app.js';
 import { DEMO_PATIENTS, DEMO_PROVIDERS, DEMO_TOKENS } from '../../examples/express/demo-data.js';
 import { type ExampleServer, errorBody, type RawRequest, startExampleServer } from './harness.js';
 
@@ -25,8 +26,10 @@ interface OpenApiOperation {
   readonly requestBody?: { readonly content: Record<string, { readonly schema: JsonSchema }> };
 }
 interface JsonSchema {
+  readonly $ref?: string;
   readonly properties?: Record<string, unknown>;
   readonly oneOf?: readonly JsonSchema[];
+  readonly anyOf?: readonly JsonSchema[];
 }
 
 const LONDON = DEMO_PROVIDERS[0]?.id as string;
@@ -72,10 +75,19 @@ afterAll(async () => {
   await server.close();
 });
 
-/** The routes the app publishes in its OpenAPI document, plus the document itself. */
+/** The routes the app publishes in its OpenAPI document, plus the public ones: the document and its docs. */
 async function documentedRoutes(): Promise<Route[]> {
   const response = await server.send({ method: 'GET', path: '/api/v1/openapi.json' });
-  const { paths } = response.json as { paths: Record<string, Record<string, OpenApiOperation>> };
+  const { paths, components } = response.json as {
+    paths: Record<string, Record<string, OpenApiOperation>>;
+    components: { schemas: Record<string, JsonSchema> };
+  };
+  const bodyFieldsOf = (schema: JsonSchema | undefined): string[] => {
+    if (schema === undefined) return [];
+    if (schema.$ref !== undefined) return bodyFieldsOf(components.schemas[schema.$ref.split('/').at(-1) ?? '']);
+    const own = Object.keys(schema.properties ?? {});
+    return [...new Set([...own, ...[...(schema.oneOf ?? []), ...(schema.anyOf ?? [])].flatMap(bodyFieldsOf)])];
+  };
   const table = Object.entries(paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, operation]) => ({
       method: method.toUpperCase(),
@@ -84,13 +96,7 @@ async function documentedRoutes(): Promise<Route[]> {
       bodyFields: bodyFieldsOf(operation.requestBody?.content['application/json']?.schema),
     })),
   );
-  return [...table, { method: 'GET', path: '/api/v1/openapi.json', queryNames: [], bodyFields: [] }];
-}
-
-function bodyFieldsOf(schema: JsonSchema | undefined): string[] {
-  if (schema === undefined) return [];
-  const own = Object.keys(schema.properties ?? {});
-  return [...new Set([...own, ...(schema.oneOf ?? []).flatMap(bodyFieldsOf)])];
+  return [...table, ...PUBLIC_PATHS.map((path) => ({ method: 'GET', path, queryNames: [], bodyFields: [] }))];
 }
 
 /** Route layers of an Express app and its mounted routers, as `METHOD leaf-path`. */
@@ -412,13 +418,13 @@ describe('hostile HTTP', () => {
     expect(served).toHaveLength(routes.length);
     for (const route of routes) {
       // Authentication sits on each route and unknown paths are 404 for everyone, so a 401
-      // proves the route exists; the openapi document alone is public.
+      // proves the route exists; the openapi document and its docs alone are public.
       const response = await server.send({
         method: route.method,
         path: route.path.replace(/\{[^}]+\}/g, seededIds[0] ?? ''),
       });
       expect(`${route.method} ${route.path} → ${response.status}`).toBe(
-        `${route.method} ${route.path} → ${route.path.endsWith('openapi.json') ? 200 : 401}`,
+        `${route.method} ${route.path} → ${PUBLIC_PATHS.includes(route.path) ? 200 : 401}`,
       );
     }
   });
