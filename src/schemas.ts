@@ -67,7 +67,7 @@ export const appointmentIdSchema = z.uuid({ error: 'Must be a UUID' }).transform
  * The default host id (patients, providers): a UUID in any letter case, canonicalised to lower
  * case, so `ABC…` and `abc…` are one provider everywhere, in every check and every store.
  */
-export const uuidIdSchema = appointmentIdSchema;
+export const uuidIdSchema = z.uuid({ error: 'Must be a UUID' }).transform((id) => id.toLowerCase());
 
 /** An instant: a `Date` or an ISO-8601 date-time string with `Z` or an offset. */
 export const instantSchema = z
