@@ -55,6 +55,7 @@ export {
   UnavailableError,
   ValidationError,
   type ValidationIssue,
+  type ValidationIssueCode,
 } from './errors.js';
 export { LIMITS, MAX_OCCUPIED_MS } from './limits.js';
 export { isValidTimeZone, WEEKDAYS, type Weekday } from './local-time.js';
@@ -80,14 +81,30 @@ export {
 export {
   type AppointmentPage,
   type AppointmentStatistics,
+  type AppointmentUpdate,
   type Availability,
+  type AvailabilityRequest,
+  type BookingInput,
+  type BookingOverride,
   type BookingResult,
+  type BookOptions,
+  type CancellationInput,
   type ChangeOptions,
   createScheduler,
+  type DueRemindersRequest,
+  type ExplainRequest,
+  type Explanation,
+  type ListRequest,
+  type RescheduleInput,
+  type RescheduleOptions,
   type Schedule,
+  type ScheduleRequest,
   type Scheduler,
   type SchedulerOptions,
+  type SeriesCancellationInput,
   type SeriesResult,
+  type StatisticsRequest,
+  type SuggestRequest,
 } from './scheduler.js';
 // Validation
 export {
@@ -95,6 +112,7 @@ export {
   appointmentIdSchema,
   type CreateAppointmentInput,
   createSchemas,
+  type ExplainQuery,
   instantSchema,
   isStorableText,
   type ListAppointmentsQuery,

@@ -180,8 +180,164 @@ export interface Availability {
   readonly slots: TimeSlot[];
 }
 
-/** The scheduling service: every rule of the workflow, over an {@link AppointmentStore}. */
-export type Scheduler = ReturnType<typeof createScheduler>;
+/** What {@link Scheduler.book} takes: instants as `Date`s or ISO-8601 strings, ids in any letter case. */
+export type BookingInput = z.input<Schemas['createAppointment']>;
+/** What {@link Scheduler.update} takes: any of `reason`, `notes`, `metadata` (null clears), `type`. */
+export type AppointmentUpdate = z.input<Schemas['updateAppointment']>;
+/** What {@link Scheduler.reschedule} takes: a new `start` and optionally a new duration. */
+export type RescheduleInput = z.input<Schemas['rescheduleAppointment']>;
+/** What {@link Scheduler.cancel} takes: the reason, required. */
+export type CancellationInput = z.input<Schemas['cancelAppointment']>;
+/** What {@link Scheduler.cancelSeries} takes: the reason, and `from` for this-and-following. */
+export type SeriesCancellationInput = z.input<Schemas['cancelSeries']>;
+/** What {@link Scheduler.availability} takes. */
+export type AvailabilityRequest = z.input<Schemas['availabilityQuery']>;
+/** What {@link Scheduler.explain} takes. */
+export type ExplainRequest = z.input<Schemas['explainQuery']>;
+/** What {@link Scheduler.suggest} takes. */
+export type SuggestRequest = z.input<Schemas['suggestQuery']>;
+/** What {@link Scheduler.list} takes. */
+export type ListRequest = z.input<Schemas['listAppointmentsQuery']>;
+/** What {@link Scheduler.schedule} takes. */
+export type ScheduleRequest = z.input<Schemas['scheduleQuery']>;
+/** What {@link Scheduler.statistics} takes. */
+export type StatisticsRequest = z.input<Schemas['statisticsQuery']>;
+
+/** What {@link Scheduler.dueReminders} takes. */
+export interface DueRemindersRequest {
+  readonly channel: ReminderChannel;
+  /** How far ahead, 1 to 44,640 minutes (31 days). */
+  readonly withinMinutes: number;
+  /** At most this many, 1 to 1000; default 100. */
+  readonly limit?: number;
+}
+
+/**
+ * The scheduling service: every rule of the workflow, over an {@link AppointmentStore}. Inputs
+ * are checked at run time too (a JavaScript caller or a JSON body gets a `ValidationError`
+ * naming each field); ids come back canonical (UUIDs in lower case).
+ */
+export interface Scheduler {
+  /** The schemas this scheduler validates with (its id format and type catalogue), e.g. for OpenAPI. */
+  readonly schemas: Schemas;
+  /** The validated appointment-type catalogue. */
+  readonly appointmentTypes: readonly AppointmentType[];
+
+  /**
+   * Books an appointment, or a series when `recurrence` is given. The provider's rules apply
+   * (hours, days off, minimum notice, horizon, period limits) unless `options.override` gives a
+   * reason; a series skips the occurrences that are refused or taken and lists them. With
+   * `idempotencyKey`, a retry returns the first result.
+   *
+   * @throws {ValidationError} bad input, or a start not in the future.
+   * @throws {NotFoundError} an unknown provider or patient.
+   * @throws {UnavailableError} a booking rule refuses the time (`reasons`).
+   * @throws {ConflictError} another appointment holds the time (`conflictingIds`).
+   * @throws {IdempotencyMismatchError} the key was used for a different request.
+   * @example
+   * ```ts
+   * const { appointment } = await scheduler.book(
+   *   { patientId, providerId, type: 'follow_up', start: '2030-03-04T09:00:00Z', reason: 'Knee pain' },
+   *   { id: receptionistId },
+   * );
+   * ```
+   */
+  book(input: BookingInput, actor: Actor, options?: BookOptions): Promise<BookingResult>;
+
+  /**
+   * Whether the provider could be booked at `start` for a type or duration, and every reason not:
+   * the one decision `book`, `reschedule` and `availability` share.
+   *
+   * @example
+   * ```ts
+   * const { bookable, reasons } = await scheduler.explain({ providerId, start, type: 'follow_up' });
+   * ```
+   */
+  explain(query: ExplainRequest): Promise<Explanation>;
+
+  /**
+   * One appointment by id (any letter case). @throws {NotFoundError} there is none.
+   * @throws {ValidationError} the id is not a UUID.
+   */
+  get(id: string, actor?: Actor): Promise<Appointment>;
+
+  /**
+   * Changes reason, notes, metadata or type (the type's buffers come with it), by
+   * compare-and-set on the version. @throws {StaleVersionError} `expectedVersion` is not the
+   * stored one. @throws {InvalidTransitionError} the type of a finished appointment.
+   */
+  update(id: string, patch: AppointmentUpdate, actor: Actor, options?: ChangeOptions): Promise<Appointment>;
+
+  /**
+   * Moves a scheduled or confirmed appointment to a new future start (and duration); keeps its
+   * status. The booking rules apply as for `book`. @throws {UnavailableError}
+   * @throws {ConflictError} @throws {InvalidTransitionError} @throws {StaleVersionError}
+   */
+  reschedule(id: string, input: RescheduleInput, actor: Actor, options?: RescheduleOptions): Promise<Appointment>;
+
+  /** scheduled → confirmed. @throws {InvalidTransitionError} @throws {StaleVersionError} */
+  confirm(id: string, actor: Actor, options?: ChangeOptions): Promise<Appointment>;
+
+  /** confirmed → in_progress (the patient has arrived). @throws {InvalidTransitionError} */
+  checkIn(id: string, actor: Actor, options?: ChangeOptions): Promise<Appointment>;
+
+  /** in_progress → completed. @throws {InvalidTransitionError} */
+  complete(id: string, actor: Actor, options?: ChangeOptions): Promise<Appointment>;
+
+  /** scheduled or confirmed → no_show, once the start has passed. @throws {InvalidTransitionError} */
+  markNoShow(id: string, actor: Actor, options?: ChangeOptions): Promise<Appointment>;
+
+  /**
+   * scheduled or confirmed → cancelled, with a reason; the time becomes free.
+   *
+   * @example
+   * ```ts
+   * await scheduler.cancel(appointment.id, { reason: 'Patient called' }, { id: receptionistId });
+   * ```
+   */
+  cancel(id: string, input: CancellationInput, actor: Actor, options?: ChangeOptions): Promise<Appointment>;
+
+  /**
+   * Cancels a whole series, or with `from` this occurrence and the following ones, in one
+   * transaction; finished occurrences are left as they are. @throws {NotFoundError}
+   */
+  cancelSeries(seriesId: string, input: SeriesCancellationInput, actor: Actor): Promise<{ cancelled: Appointment[] }>;
+
+  /** Appointments by filters, sorted by start, paged: `{ items, total, limit, offset }`. */
+  list(query?: ListRequest, actor?: Actor): Promise<AppointmentPage>;
+
+  /** A provider's day, week (Monday first) or month in the provider's zone, by start. */
+  schedule(query: ScheduleRequest, actor?: Actor): Promise<Schedule>;
+
+  /** Counts by status and type, upcoming counts and rates, computed by the store's aggregates. */
+  statistics(query?: StatisticsRequest): Promise<AppointmentStatistics>;
+
+  /**
+   * Slots of a provider for a date or range, decided by the booking rules; with
+   * `includeUnavailable`, the others too, each with its reasons.
+   *
+   * @example
+   * ```ts
+   * const { slots } = await scheduler.availability({ providerId, date: '2030-03-04', type: 'follow_up' });
+   * ```
+   */
+  availability(query: AvailabilityRequest): Promise<Availability>;
+
+  /** The next `limit` available slots from `after` (default now), across days, up to the horizon. */
+  suggest(query: SuggestRequest): Promise<TimeSlot[]>;
+
+  /** Every recorded change (and, with `auditReads`, read) of an appointment, by version. */
+  auditTrail(id: string): Promise<AuditEntry[]>;
+
+  /**
+   * Scheduled or confirmed appointments starting within `withinMinutes` whose reminder on
+   * `channel` is unclaimed. Claim each with {@link Scheduler.claimReminder} before sending.
+   */
+  dueReminders(query: DueRemindersRequest): Promise<Appointment[]>;
+
+  /** Claims a reminder for sending: true for exactly one caller, however many workers race. */
+  claimReminder(id: string, channel: ReminderChannel, actor?: Actor): Promise<boolean>;
+}
 
 /**
  * Creates the scheduling service.
@@ -200,7 +356,7 @@ export type Scheduler = ReturnType<typeof createScheduler>;
  * );
  * ```
  */
-export function createScheduler(options: SchedulerOptions) {
+export function createScheduler(options: SchedulerOptions): Scheduler {
   const { store, directory } = options;
   if (typeof directory?.getProvider !== 'function' || typeof directory?.getPatient !== 'function') {
     throw new ConfigurationError(

@@ -285,7 +285,7 @@ export interface SchemaOptions {
    * `z.string().min(1).transform((id) => id.toLowerCase())`), because every check and every store
    * compares ids exactly as this schema returns them.
    */
-  readonly idSchema?: z.ZodType<string>;
+  readonly idSchema?: z.ZodType<string, string>;
   /** The appointment types `type` may name; default {@link DEFAULT_APPOINTMENT_TYPES}. */
   readonly appointmentTypes?: readonly AppointmentType[];
 }
@@ -295,7 +295,7 @@ export interface SchemaOptions {
  * {@link schemas} is the default set (UUID ids, the built-in types).
  */
 export function createSchemas(options: SchemaOptions = {}) {
-  const id =
+  const id: z.ZodType<string, string> =
     options.idSchema === undefined
       ? uuidIdSchema
       : options.idSchema

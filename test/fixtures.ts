@@ -112,3 +112,11 @@ export const WORKFLOW_PATHS: Readonly<Record<AppointmentStatus, readonly Appoint
 
 /** Every id an active provider taking bookings at any hour of any day (UTC): for tests about stores and races, not hours. */
 export const ANY_HOUR_DIRECTORY = createPermissiveDirectory({ weeklyHours: ROUND_THE_CLOCK_HOURS });
+
+/**
+ * Input the types would refuse, passed on purpose: the library checks every input at run time,
+ * and these tests prove it does.
+ */
+export function untyped<T>(value: unknown): T {
+  return value as T;
+}

@@ -15,7 +15,7 @@ import {
   SchedulingError,
   ValidationError,
 } from '../src/index.js';
-import { manualClock, rejectionOf } from './fixtures.js';
+import { manualClock, rejectionOf, untyped } from './fixtures.js';
 
 const PROVIDER = '6f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d';
 const OTHER_PROVIDER = '7e2d3b0f-9e58-4c2f-8d3b-6f7a8b9c0d1e';
@@ -249,7 +249,7 @@ export function runHostileInput(name: string, createStore: () => Promise<Appoint
         expect(issuesOf(error)).toEqual([['metadata.__proto__', 'invalid_key']]);
         const inner = JSON.parse('{"a": {"__proto__": 1}}') as Record<string, unknown>;
         const nestedError = await rejectionOf(
-          scheduler.update((await book('2026-03-02T10:00:00Z')).id, { metadata: inner }, receptionist),
+          scheduler.update((await book('2026-03-02T10:00:00Z')).id, { metadata: untyped(inner) }, receptionist),
         );
         expect(issuesOf(nestedError)).toEqual([['metadata.a.__proto__', 'invalid_key']]);
       });

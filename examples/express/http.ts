@@ -117,3 +117,12 @@ export function objectBody(request: Request): Record<string, unknown> {
   }
   return body as Record<string, unknown>;
 }
+
+/**
+ * A query string or JSON body handed to the Scheduler as it came: untyped until the Scheduler
+ * checks it (every method validates its input at run time and refuses it with a
+ * ValidationError naming each field), so no shape is claimed here that was not checked.
+ */
+export function untrusted<T>(value: unknown): T {
+  return value as T;
+}

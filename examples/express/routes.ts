@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { assertAllowed, type Permission } from './auth.js';
 import type { DemoPatient, DemoProvider } from './demo-data.js';
-import { etagOf, ifMatch, objectBody, param } from './http.js';
+import { etagOf, ifMatch, objectBody, param, untrusted } from './http.js';
 import {
   AppointmentPage,
   Appointment as AppointmentResponse,
@@ -251,7 +251,7 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
       success: { status: 200, description: 'The schedule', schema: Schedule },
       errors: [...STORE, 400, 404],
       handle: async ({ request, actor }) => ({
-        body: await scheduler.schedule({ ...request.query, view }, actor),
+        body: await scheduler.schedule(untrusted({ ...request.query, view }), actor),
       }),
     });
 
@@ -296,7 +296,7 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
       request: { query: schemas.availabilityQuery },
       success: { status: 200, description: 'The slots', schema: Availability },
       errors: [...STORE, 400, 404],
-      handle: async ({ request }) => ({ body: await scheduler.availability(request.query) }),
+      handle: async ({ request }) => ({ body: await scheduler.availability(untrusted(request.query)) }),
     }),
     defineRoute({
       method: 'get',
@@ -311,7 +311,7 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
       request: { query: schemas.explainQuery },
       success: { status: 200, description: 'The decision and its reasons', schema: Explanation },
       errors: [...STORE, 400, 404],
-      handle: async ({ request }) => ({ body: await scheduler.explain(request.query) }),
+      handle: async ({ request }) => ({ body: await scheduler.explain(untrusted(request.query)) }),
     }),
     defineRoute({
       method: 'get',
@@ -324,7 +324,7 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
       request: { query: schemas.suggestQuery },
       success: { status: 200, description: 'The slots, earliest first', schema: Suggestions },
       errors: [...STORE, 400, 404],
-      handle: async ({ request }) => ({ body: { items: await scheduler.suggest(request.query) } }),
+      handle: async ({ request }) => ({ body: { items: await scheduler.suggest(untrusted(request.query)) } }),
     }),
     scheduleView('daily', 'day', 'getDailySchedule'),
     scheduleView('weekly', 'week', 'getWeeklySchedule'),
@@ -397,7 +397,7 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
         const key = request.get('idempotency-key');
         const { override, ...body } = objectBody(request);
         const input = key === undefined ? body : { ...body, idempotencyKey: key };
-        const result = await scheduler.book(input, actor, overrideOf(override, actor));
+        const result = await scheduler.book(untrusted(input), actor, overrideOf(override, actor));
         const { id, version } = result.appointment;
         return {
           body: result,
@@ -450,7 +450,7 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
         const options = await ifMatch(request, scheduler, id, actor);
         return withEtag(
           timeFields.length > 0
-            ? await scheduler.reschedule(id, body, actor, { ...options, ...overrideOf(override, actor) })
+            ? await scheduler.reschedule(id, untrusted(body), actor, { ...options, ...overrideOf(override, actor) })
             : await scheduler.update(id, body, actor, options),
         );
       },

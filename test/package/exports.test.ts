@@ -36,6 +36,21 @@ describe('the built package', () => {
     expect(JSON.parse(output)).toEqual(expected);
   });
 
+  it('keeps every error class its own name in ESM and CommonJS, whatever the bundler renamed', () => {
+    // Each exported class whose name ends in Error, made without arguments it would need.
+    const body = `
+const names = Object.entries(kit)
+  .filter(([name, value]) => typeof value === 'function' && name.endsWith('Error'))
+  .map(([name, Class]) => [name, Reflect.construct(Class, name === 'ValidationError' || name === 'ConflictError' || name === 'UnavailableError' ? [[]] : ['a', 'b', 'c', 'd']).name]);
+console.log(JSON.stringify(names));`;
+    const esm = JSON.parse(runNode(['--input-type=module', '-e', `import * as kit from 'appointment-kit';${body}`]));
+    const cjs = JSON.parse(runNode(['--input-type=commonjs', '-e', `const kit = require('appointment-kit');${body}`]));
+    for (const names of [esm, cjs] as Array<Array<[string, string]>>) {
+      expect(names.length).toBeGreaterThanOrEqual(12);
+      for (const [exported, name] of names) expect(name).toBe(exported);
+    }
+  });
+
   it('gives ESM and CommonJS users the same public names', () => {
     const esm = runNode([
       '--input-type=module',
