@@ -27,7 +27,17 @@ export type SchedulingErrorCode =
   | 'STORAGE_FULL'
   | 'UNAVAILABLE'
   | 'CONFIGURATION_ERROR'
+  | 'NOT_CHANGEABLE'
+  | SetupErrorCode
   | 'INTERNAL_ERROR';
+
+/** Codes of {@link SetupError}: what is wrong with the store's setup, each with what to do. */
+export type SetupErrorCode =
+  | 'DRIVER_MISSING'
+  | 'DATABASE_NOT_FOUND'
+  | 'NOT_MIGRATED'
+  | 'DATABASE_UNREACHABLE'
+  | 'AUTHENTICATION_FAILED';
 
 /** Options shared by every error constructor. */
 export interface SchedulingErrorOptions {
@@ -353,5 +363,44 @@ export class StorageFullError extends SchedulingError {
   override readonly name = 'StorageFullError';
   constructor(options: SchedulingErrorOptions = {}) {
     super('The database is out of storage space; nothing was written', 'STORAGE_FULL', 507, options);
+  }
+}
+
+/**
+ * The store cannot work as set up, and trying again will not help: the database driver is not
+ * installed, the database (or its directory) does not exist, the schema is not migrated, the
+ * server refuses the connection or the credentials. The message says what to do; `cause` holds
+ * the driver's error. Never retried. HTTP 500.
+ */
+export class SetupError extends SchedulingError {
+  /** Its stable code, one per problem. */
+  declare readonly code: SetupErrorCode;
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'SetupError';
+
+  constructor(code: SetupErrorCode, message: string, options: SchedulingErrorOptions = {}) {
+    super(message, code, 500, options);
+  }
+}
+
+/**
+ * The appointment is finished (completed, cancelled, no-show) or under way, so it can no longer
+ * be moved or retyped; only scheduled and confirmed ones can. HTTP 409.
+ */
+export class NotChangeableError extends SchedulingError {
+  /** Its stable code. */
+  declare readonly code: 'NOT_CHANGEABLE';
+  /** The class name, kept whatever a bundler renames. */
+  override readonly name = 'NotChangeableError';
+  /** The appointment's status. */
+  readonly status: string;
+
+  constructor(status: string, message: string, options: SchedulingErrorOptions = {}) {
+    super(message, 'NOT_CHANGEABLE', 409, options);
+    this.status = status;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { status: this.status };
   }
 }

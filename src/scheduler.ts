@@ -18,6 +18,7 @@ import {
   ConflictError,
   IdempotencyMismatchError,
   InvalidTransitionError,
+  NotChangeableError,
   NotFoundError,
   StaleVersionError,
   UnavailableError,
@@ -830,11 +831,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (request.metadata !== undefined) set.metadata = (request.metadata ?? {}) as Appointment['metadata'];
         if (request.type !== undefined && request.type !== current.type) {
           if (!isChangeable(current.status)) {
-            throw new InvalidTransitionError(
-              current.status,
-              current.status,
-              `The type of a ${current.status} appointment cannot change`,
-            );
+            throw new NotChangeableError(current.status, `The type of a ${current.status} appointment cannot change`);
           }
           const type = typeOf(request.type);
           set.type = type.key;
@@ -864,8 +861,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const override = parseOverride(rescheduleOptions);
       return change(id, actor, rescheduleOptions, async (current, at) => {
         if (!isChangeable(current.status)) {
-          throw new InvalidTransitionError(
-            current.status,
+          throw new NotChangeableError(
             current.status,
             `A ${current.status} appointment cannot be rescheduled; only scheduled or confirmed ones can`,
           );

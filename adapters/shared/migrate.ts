@@ -4,16 +4,28 @@ import { SchedulingError } from '../../src/errors.js';
 /**
  * Runs every pending migration. A second process migrating the same database at the same moment
  * can lose a race on kysely's bookkeeping rows or wait for the other's lock; a later attempt finds
- * the schema complete and does nothing, so start-up from several processes is safe.
+ * the schema complete and does nothing, so start-up from several processes is safe. Only such a
+ * transient failure (`isTransient`, or a lost race on the bookkeeping) is tried again; anything
+ * else (a missing driver, a refused connection) fails at once with its own typed error.
  */
-export async function migrateToLatest(migrator: Migrator, database: string): Promise<void> {
+export async function migrateToLatest(
+  migrator: Migrator,
+  database: string,
+  isTransient: (error: unknown) => boolean = () => false,
+  retries = 10,
+): Promise<void> {
   let lastError: unknown;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const { error } = await migrator.migrateToLatest();
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return;
+    if (error instanceof SchedulingError) throw error;
     lastError = error;
-    // Another process is migrating (or holds the write lock): give it time to finish.
+    // Another process applied the same migration first: its bookkeeping row is in the way.
+    const lostRace = results?.some((result) => result.status === 'Error') !== true;
+    if (!isTransient(error) && !lostRace) break;
     await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
-  throw new SchedulingError(`Could not migrate the ${database} schema`, 'INTERNAL_ERROR', 500, { cause: lastError });
+  throw new SchedulingError(`Could not migrate the ${database} schema`, 'INTERNAL_ERROR', 500, {
+    cause: lastError,
+  });
 }

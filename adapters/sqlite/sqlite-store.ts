@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CompiledQuery, Kysely, type SqliteDatabase, sql, type Transaction } from 'kysely';
 import type { Appointment, AuditEntry, ReminderChannel } from '../../src/appointment.js';
 import {
@@ -7,6 +9,7 @@ import {
   InvalidTransitionError,
   NotFoundError,
   SchedulingError,
+  SetupError,
   StaleVersionError,
   StorageFullError,
   UnavailableError,
@@ -41,7 +44,7 @@ import { exceededLimit, type LimitCount } from '../shared/limits.js';
 import { migrateToLatest } from '../shared/migrate.js';
 import * as sharedQueries from '../shared/queries.js';
 import { NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
-import { createSqliteMigrator } from './migrations.js';
+import { createSqliteMigrator, SQLITE_MIGRATIONS } from './migrations.js';
 import { SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
@@ -145,8 +148,24 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       // The host owns its database: closing the store must not close it.
       handle.database = withStatementCache(options.database, () => undefined);
     } else {
-      const { default: Database } = await import('better-sqlite3');
-      const database = new Database(options.filename);
+      const Database = await loadBetterSqlite3();
+      const directory = dirname(resolve(options.filename));
+      if (!isInMemory(options.filename) && !existsSync(directory)) {
+        throw new SetupError(
+          'DATABASE_NOT_FOUND',
+          `The directory ${directory} of the SQLite database does not exist: create it, or give another filename`,
+        );
+      }
+      let database: InstanceType<typeof Database>;
+      try {
+        database = new Database(options.filename);
+      } catch (error) {
+        throw sqliteCode(error) === 'SQLITE_CANTOPEN'
+          ? new SetupError('DATABASE_NOT_FOUND', `The SQLite database ${options.filename} cannot be opened`, {
+              cause: error,
+            })
+          : error;
+      }
       handle.database = withStatementCache(database, () => database.close());
     }
     return handle.database;
@@ -169,6 +188,28 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }),
   });
   return new SqliteAppointmentStore(db, handle, Math.max(0, busyTimeoutMs));
+}
+
+/** better-sqlite3, an optional peer dependency: a clear error when it is not installed. */
+async function loadBetterSqlite3() {
+  try {
+    return (await import('better-sqlite3')).default;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new SetupError(
+        'DRIVER_MISSING',
+        'The SQLite store needs the better-sqlite3 package: npm install better-sqlite3',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** `:memory:`, an empty name (a temporary database) or a URI: no directory to look for. */
+function isInMemory(filename: string): boolean {
+  return filename === ':memory:' || filename === '' || filename.startsWith('file:');
 }
 
 /** The open database, once kysely has opened it (on its first connection). */
@@ -198,7 +239,8 @@ class SqliteAppointmentStore implements SqliteStore {
   }
 
   migrate(): Promise<void> {
-    return migrateToLatest(createSqliteMigrator(this.#db as Kysely<unknown>), 'SQLite');
+    // Only a lock held by another process is worth waiting for; anything else fails at once.
+    return migrateToLatest(createSqliteMigrator(this.#db as Kysely<unknown>), 'SQLite', isBusy);
   }
 
   async close(): Promise<void> {
@@ -426,7 +468,7 @@ class SqliteAppointmentStore implements SqliteStore {
     try {
       return await this.#db.connection().execute(async () => work(this.#handle.database as CachedDatabase));
     } catch (error) {
-      throw toSchedulingError(error);
+      throw await this.#explainFailure(error);
     }
   }
 
@@ -449,7 +491,7 @@ class SqliteAppointmentStore implements SqliteStore {
         }),
       );
     } catch (error) {
-      throw toSchedulingError(error);
+      throw await this.#explainFailure(error);
     }
   }
 
@@ -457,7 +499,7 @@ class SqliteAppointmentStore implements SqliteStore {
     try {
       return await this.#whenUnlocked(() => this.#db.transaction().execute(work));
     } catch (error) {
-      throw toSchedulingError(error);
+      throw await this.#explainFailure(error);
     }
   }
 
@@ -478,11 +520,43 @@ class SqliteAppointmentStore implements SqliteStore {
     }
   }
 
+  /**
+   * The typed error for a failure: our own errors as they are; a generic SQLite error from a
+   * database whose schema is not (fully) migrated becomes `SetupError('NOT_MIGRATED')`, found by
+   * asking the database, not by reading the message.
+   */
+  async #explainFailure(error: unknown): Promise<SchedulingError> {
+    if (error instanceof SchedulingError || sqliteCode(error) !== 'SQLITE_ERROR') return toSchedulingError(error);
+    const database = this.#handle.database;
+    if (database === undefined) return toSchedulingError(error);
+    let applied: string[] = [];
+    try {
+      applied = await this.#db.connection().execute(async () => {
+        const [table] = database
+          .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`)
+          .all([TABLES.migrations]);
+        if (table === undefined) return [];
+        return (database.prepare(`SELECT name FROM ${TABLES.migrations}`).all([]) as Array<{ name: string }>).map(
+          (row) => row.name,
+        );
+      });
+    } catch {
+      return toSchedulingError(error);
+    }
+    const pending = Object.keys(SQLITE_MIGRATIONS).filter((name) => !applied.includes(name));
+    if (pending.length === 0) return toSchedulingError(error);
+    return new SetupError(
+      'NOT_MIGRATED',
+      `The SQLite schema is not migrated (${pending.join(', ')} pending): call store.migrate(), or run npx appointment-kit migrate --sqlite FILE`,
+      { cause: error },
+    );
+  }
+
   async #read<T>(work: (db: Db) => Promise<T>): Promise<T> {
     try {
       return await work(this.#db);
     } catch (error) {
-      throw toSchedulingError(error);
+      throw await this.#explainFailure(error);
     }
   }
 }
