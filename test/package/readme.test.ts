@@ -11,10 +11,44 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const scratch = mkdtempSync(join(tmpdir(), 'appointment-kit-readme-'));
 mkdirSync(join(scratch, 'node_modules'));
 symlinkSync(root, join(scratch, 'node_modules', 'appointment-kit'), 'dir');
-// …with the drivers the README tells users to install beside it.
-for (const driver of ['pg', 'better-sqlite3']) {
+// …with the drivers the README tells users to install beside it, and their types.
+for (const driver of ['pg', 'better-sqlite3', '@types']) {
   symlinkSync(join(root, 'node_modules', driver), join(scratch, 'node_modules', driver), 'dir');
 }
+
+const HEADINGS = ['Quick start', 'The pure core', 'Booking rules', 'PostgreSQL'];
+const fileOf = (heading: string) => heading.replace(/\W+/g, '-');
+
+/**
+ * Every TypeScript snippet, compiled once as a TypeScript user would (strict, Node's ESM
+ * resolution, the package's own type declarations) into the JavaScript that then runs: "copy,
+ * paste, run" holds for TypeScript users too. Any compiler error fails every README test.
+ */
+function compileSnippets(): string {
+  for (const heading of HEADINGS) writeFileSync(join(scratch, `${fileOf(heading)}.mts`), snippetUnder(heading));
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--types',
+      'node',
+      '--outDir',
+      join(scratch, 'out'),
+      ...HEADINGS.map((heading) => join(scratch, `${fileOf(heading)}.mts`)),
+    ],
+    { cwd: scratch, encoding: 'utf8' },
+  );
+  return join(scratch, 'out');
+}
+let compiled: string | undefined;
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The first ```ts block under a heading, verbatim. */
@@ -35,8 +69,8 @@ function promisedOutputs(snippet: string): string[] {
 
 function runSnippet(heading: string, env: Record<string, string> = {}): { snippet: string; output: string } {
   const snippet = snippetUnder(heading);
-  const file = join(scratch, `${heading.replace(/\W+/g, '-')}.mjs`);
-  writeFileSync(file, snippet);
+  compiled ??= compileSnippets();
+  const file = join(compiled, `${fileOf(heading)}.mjs`);
   const output = execFileSync(process.execPath, [file], {
     cwd: scratch,
     encoding: 'utf8',
@@ -61,6 +95,20 @@ describe('README', () => {
   it('runs the PostgreSQL example verbatim against the test server', () => {
     const { snippet, output } = runSnippet('PostgreSQL', { DATABASE_URL: inject('databaseUrl') });
     expect(output.trim().split('\n')).toEqual(['true', 'CONFLICT']);
+    for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
+  });
+
+  it('runs the booking-rules example verbatim: explain, limits, availability and an audited override', () => {
+    const { snippet, output } = runSnippet('Booking rules');
+    expect(output.trim().split('\n')).toEqual([
+      'OUTSIDE_HOURS',
+      'DAY_OFF',
+      'MIN_NOTICE',
+      'BEYOND_HORIZON',
+      'UNAVAILABLE PERIOD_LIMIT',
+      '0',
+      'PERIOD_LIMIT',
+    ]);
     for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
   });
 
