@@ -25,7 +25,7 @@ export interface Actor {
 }
 
 /**
- * An appointment, the library's one record (SPEC §3). Instants are `Date`s; `timeZone` is the
+ * An appointment, the library's one record. Instants are `Date`s; `timeZone` is the
  * provider's IANA zone at booking.
  */
 export interface Appointment {

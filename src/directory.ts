@@ -1,4 +1,5 @@
 import { ConfigurationError, ValidationError } from './errors.js';
+import { LIMITS } from './limits.js';
 import { isValidTimeZone, parseLocalDate, parseLocalTime, WEEKDAYS } from './local-time.js';
 import type { LocalInterval, PeriodLimits, WeeklyHours } from './slots.js';
 
@@ -85,11 +86,6 @@ export function createStaticDirectory(entries: {
   };
 }
 
-/** The largest minimum notice a profile may ask for: a year, in minutes. */
-const MAX_NOTICE_MINUTES = 525_600;
-/** The furthest booking horizon a profile may set: ten years, in days. */
-const MAX_HORIZON_DAYS = 3660;
-
 /**
  * A provider profile as the directory returned it, checked: a valid IANA zone, working
  * intervals that are well-formed, not inverted and not overlapping, real dates in overrides,
@@ -157,8 +153,13 @@ export function checkProviderProfile(id: string, profile: ProviderProfile): Prov
       fail(field, `Must be a whole number from ${min} to ${max}`);
     }
   };
-  wholeNumber(profile.minimumNoticeMinutes, 'minimumNoticeMinutes', 0, MAX_NOTICE_MINUTES);
-  wholeNumber(profile.horizonDays, 'horizonDays', 0, MAX_HORIZON_DAYS);
+  wholeNumber(
+    profile.minimumNoticeMinutes,
+    'minimumNoticeMinutes',
+    LIMITS.minimumNoticeMinutes.min,
+    LIMITS.minimumNoticeMinutes.max,
+  );
+  wholeNumber(profile.horizonDays, 'horizonDays', LIMITS.horizonDays.min, LIMITS.horizonDays.max);
   checkPeriodLimits(profile.limits, 'limits', (field, message) => fail(field, message));
   return profile;
 }
@@ -177,8 +178,13 @@ export function checkPeriodLimits(
   for (const [key, value] of Object.entries(limits)) {
     if (!['perDay', 'perWeek', 'perMonth', 'minutesPerDay'].includes(key)) {
       fail(`${field}.${key}`, 'Unknown limit: give perDay, perWeek, perMonth or minutesPerDay');
-    } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
-      fail(`${field}.${key}`, 'Must be a whole number of at least 1');
+    } else if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < LIMITS.periodLimit.min ||
+      value > LIMITS.periodLimit.max
+    ) {
+      fail(`${field}.${key}`, `Must be a whole number from ${LIMITS.periodLimit.min} to ${LIMITS.periodLimit.max}`);
     }
   }
 }

@@ -38,6 +38,16 @@ export const LIMITS = Object.freeze({
    * code units, and the length of one key.
    */
   metadata: Object.freeze({ maxDepth: 16, maxJsonLength: 16_384, maxKeyLength: 200 }),
+  /** A provider's minimum notice, in minutes: at most a year. */
+  minimumNoticeMinutes: Object.freeze({ min: 0, max: 525_600 }),
+  /** A provider's booking horizon, in days: at most ten years. */
+  horizonDays: Object.freeze({ min: 0, max: 3660 }),
+  /** One period limit (bookings, or minutes per day). */
+  periodLimit: Object.freeze({ min: 1, max: 1_000_000 }),
+  /** How far ahead `dueReminders` looks, in minutes: at most 31 days. */
+  reminderWindowMinutes: Object.freeze({ min: 1, max: 44_640 }),
+  /** How many appointments one `dueReminders` call returns. */
+  dueReminders: Object.freeze({ min: 1, max: 1000, default: 100 }),
 });
 
 /**

@@ -110,6 +110,21 @@ export function dayNumberToLocalDate(dayNumber: number): LocalDate {
   return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
 }
 
+/**
+ * The local days `[first, end)` of the day, week (from Monday) or month around day `day`: the
+ * periods schedules show and limits count in.
+ */
+export function periodDays(period: 'day' | 'week' | 'month', day: number): [number, number] {
+  if (period === 'day') return [day, day + 1];
+  if (period === 'week') {
+    const monday = day - WEEKDAYS.indexOf(weekdayOfDayNumber(day));
+    return [monday, monday + 7];
+  }
+  const date = dayNumberToLocalDate(day);
+  const first = day - (date.day - 1);
+  return [first, first + daysInMonth(date.year, date.month)];
+}
+
 /** The weekday of a day number. */
 export function weekdayOfDayNumber(dayNumber: number): Weekday {
   // 1970-01-01 was a Thursday (index 3 with Monday = 0).

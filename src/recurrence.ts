@@ -230,7 +230,7 @@ const FREQUENCY_OPTIONS = {
 function ruleFromPattern(pattern: Extract<Recurrence, { frequency: unknown }>): ExpansionRule {
   const { freq, intervalFactor } = FREQUENCY_OPTIONS[pattern.frequency];
   // Monthly: with no BYxxx parts rrule repeats the start's day of the month and skips months
-  // without it, as RFC 5545 requires (the old system added 30 days instead).
+  // without it, as RFC 5545 requires (adding 30 days would drift off the date).
   return {
     options: { freq, interval: (pattern.interval ?? 1) * intervalFactor },
     ...(pattern.maxOccurrences !== undefined && { count: pattern.maxOccurrences }),

@@ -27,15 +27,13 @@ import {
 import { LIMITS } from './limits.js';
 import {
   dayNumberToLocalDate,
-  daysInMonth,
   formatLocalDate,
   ianaZone,
   instantToDayNumber,
   localDateToDayNumber,
   localToInstant,
   parseLocalDate,
-  WEEKDAYS,
-  weekdayOfDayNumber,
+  periodDays,
 } from './local-time.js';
 import { rangesOverlap } from './overlap.js';
 import { expandRecurrence } from './recurrence.js';
@@ -59,7 +57,13 @@ import {
   type UnavailableReason,
   type WorkingTimeOptions,
 } from './slots.js';
-import { APPOINTMENT_STATUSES, type AppointmentStatus, assertTransition, STATUS_TRANSITIONS } from './status.js';
+import {
+  APPOINTMENT_STATUSES,
+  type AppointmentStatus,
+  assertTransition,
+  STATUS_TRANSITIONS,
+  UPCOMING_STATUSES,
+} from './status.js';
 import type { AppointmentChange, AppointmentPatch, AppointmentStore, NewAuditEntry } from './store.js';
 
 const MINUTE_MS = 60_000;
@@ -1167,12 +1171,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }): Promise<Appointment[]> {
       const channel = parseChannel(query?.channel);
       const within = query?.withinMinutes;
-      if (typeof within !== 'number' || !Number.isInteger(within) || within < 1 || within > 60 * 24 * 31) {
-        throw ValidationError.forField('withinMinutes', 'Must be a whole number of minutes from 1 to 44640');
+      const window = LIMITS.reminderWindowMinutes;
+      if (typeof within !== 'number' || !Number.isInteger(within) || within < window.min || within > window.max) {
+        throw ValidationError.forField(
+          'withinMinutes',
+          `Must be a whole number of minutes from ${window.min} to ${window.max}`,
+          'out_of_range',
+        );
       }
-      const limit = query.limit ?? 100;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw ValidationError.forField('limit', 'Must be a whole number from 1 to 1000');
+      const limit = query.limit ?? LIMITS.dueReminders.default;
+      if (!Number.isInteger(limit) || limit < LIMITS.dueReminders.min || limit > LIMITS.dueReminders.max) {
+        throw ValidationError.forField(
+          'limit',
+          `Must be a whole number from ${LIMITS.dueReminders.min} to ${LIMITS.dueReminders.max}`,
+          'out_of_range',
+        );
       }
       const at = now();
       return store.dueReminders(channel, at, new Date(at.getTime() + within * MINUTE_MS), limit);
@@ -1224,18 +1237,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 }
 
-/** The local days `[first, end)` of a day, week (from Monday) or month around `day`. */
-function periodDays(view: LimitPeriod, day: number): [number, number] {
-  if (view === 'day') return [day, day + 1];
-  if (view === 'week') {
-    const monday = day - WEEKDAYS.indexOf(weekdayOfDayNumber(day));
-    return [monday, monday + 7];
-  }
-  const date = dayNumberToLocalDate(day);
-  const first = day - (date.day - 1);
-  return [first, first + daysInMonth(date.year, date.month)];
-}
-
 function slotRules(profile: ProviderProfile) {
   return {
     timeZone: profile.timeZone,
@@ -1276,7 +1277,7 @@ function parseOverride(options: BookOptions | undefined): BookingOverride | unde
 
 /** The first instant of the local day, week (Monday) or month containing local day `day`. */
 function periodStart(zone: ReturnType<typeof ianaZone>, period: LimitPeriod, day: number): number {
-  return localToInstant(zone, periodDays(period === 'day' ? 'day' : period, day)[0], 0);
+  return localToInstant(zone, periodDays(period, day)[0], 0);
 }
 
 /** The end (exclusive) of the local day, week or month containing local day `day`. */
@@ -1284,9 +1285,9 @@ function periodEnd(zone: ReturnType<typeof ianaZone>, period: LimitPeriod, day: 
   return localToInstant(zone, periodDays(period, day)[1], 0);
 }
 
-/** Scheduled and confirmed appointments may still be moved or retyped. */
+/** Scheduled and confirmed appointments (those still to come) may still be moved or retyped. */
 function isChangeable(status: AppointmentStatus): boolean {
-  return status === 'scheduled' || status === 'confirmed';
+  return UPCOMING_STATUSES.includes(status);
 }
 
 function assertActor(actor: Actor): void {

@@ -2,7 +2,6 @@ import { ValidationError, type ValidationIssue } from './errors.js';
 import { LIMITS } from './limits.js';
 import {
   dayNumberToLocalDate,
-  daysInMonth,
   floatingToInstant,
   formatLocalDate,
   ianaZone,
@@ -12,6 +11,7 @@ import {
   localToInstant,
   parseLocalDate,
   parseLocalTime,
+  periodDays,
   WEEKDAYS,
   type Weekday,
   weekdayOfDayNumber,
@@ -376,8 +376,20 @@ function planSlots(options: WorkingTimeOptions): SlotPlan {
   );
   const bufferBefore = minutes(options.bufferBeforeMinutes, 'bufferBeforeMinutes', 0, LIMITS.bufferMinutes.max, 0);
   const bufferAfter = minutes(options.bufferAfterMinutes, 'bufferAfterMinutes', 0, LIMITS.bufferMinutes.max, 0);
-  const notice = minutes(options.minimumNoticeMinutes, 'minimumNoticeMinutes', 0, 525_600, 0);
-  const horizon = minutes(options.horizonDays, 'horizonDays', 0, 3660, Number.NaN);
+  const notice = minutes(
+    options.minimumNoticeMinutes,
+    'minimumNoticeMinutes',
+    LIMITS.minimumNoticeMinutes.min,
+    LIMITS.minimumNoticeMinutes.max,
+    0,
+  );
+  const horizon = minutes(
+    options.horizonDays,
+    'horizonDays',
+    LIMITS.horizonDays.min,
+    LIMITS.horizonDays.max,
+    Number.NaN,
+  );
   const { now } = options;
   const hasNow = now instanceof Date && !Number.isNaN(now.getTime());
   if (now !== undefined && !hasNow) issues.push({ path: 'now', message: 'Must be a valid Date', code: 'invalid_type' });
@@ -413,10 +425,15 @@ function planSlots(options: WorkingTimeOptions): SlotPlan {
     for (const [field, period, measure] of LIMIT_FIELDS) {
       const limit = value[field];
       if (limit === undefined) continue;
-      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1_000_000) {
+      if (
+        typeof limit !== 'number' ||
+        !Number.isInteger(limit) ||
+        limit < LIMITS.periodLimit.min ||
+        limit > LIMITS.periodLimit.max
+      ) {
         issues.push({
           path: `${path}.${field}`,
-          message: 'Must be a whole number of at least 1',
+          message: `Must be a whole number from ${LIMITS.periodLimit.min} to ${LIMITS.periodLimit.max}`,
           code: 'out_of_range',
         });
         continue;
@@ -675,16 +692,7 @@ function firstBookingFrom(plan: SlotPlan, ms: number): number {
 
 /** The first instant of the local day, week (Monday) or month containing local day `day`, and the next one's. */
 function periodBoundsOf(plan: SlotPlan, period: LimitPeriod, day: number): [number, number] {
-  let first = day;
-  let end = day + 1;
-  if (period === 'week') {
-    first = day - WEEKDAYS.indexOf(weekdayOfDayNumber(day));
-    end = first + 7;
-  } else if (period === 'month') {
-    const date = dayNumberToLocalDate(day);
-    first = day - (date.day - 1);
-    end = first + daysInMonth(date.year, date.month);
-  }
+  const [first, end] = periodDays(period, day);
   return [localToInstant(plan.zone, first, 0), localToInstant(plan.zone, end, 0)];
 }
 

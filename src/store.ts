@@ -140,7 +140,7 @@ export interface NewAuditEntry {
 /** Options of {@link AppointmentStore.insertAppointments}. */
 export interface InsertOptions {
   readonly onConflict: 'fail' | 'skip';
-  /** A series' pattern: stored on the first row actually inserted (SPEC §3), whichever rows are skipped. */
+  /** A series' pattern: stored on the first row actually inserted, whichever rows are skipped. */
   readonly seriesRecurrence?: StoredRecurrence;
   readonly idempotency?: {
     readonly key: string;

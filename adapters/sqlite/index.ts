@@ -3,8 +3,6 @@
  *
  * @packageDocumentation
  */
-import type { AppointmentStore } from '../../src/store.js';
-
 export { SQLITE_MIGRATIONS } from './migrations.js';
 export {
   createSqliteStore,
@@ -12,8 +10,3 @@ export {
   type SqliteStoreOptions,
   type SqliteSynchronous,
 } from './sqlite-store.js';
-
-/** Creates or upgrades the store's schema; the same as `store.migrate()`. Idempotent. */
-export function migrate(store: AppointmentStore): Promise<void> {
-  return store.migrate();
-}

@@ -9,7 +9,7 @@ import {
   NOT_OCCUPYING_SQL,
   UUID_GLOB_SQL,
 } from '../shared/sql-lists.js';
-import { TABLES } from './schema.js';
+import { CONFIRMATION_COUNTER, TABLES } from './schema.js';
 
 /**
  * The SQLite schema, as versioned migrations. SQL only: the rules here are integrity guards
@@ -186,6 +186,10 @@ const hardening: Migration = {
           SELECT RAISE(ABORT, 'audit_entry_version') WHERE NEW.version IS NULL OR NEW.version < 1;
         END`,
       `CREATE INDEX appointment_audit_log_version ON ${audit} (appointment_id, version)`,
+      // Confirmation numbers: one counter for all years (0.1 kept one per year), continuing from
+      // the highest number issued so codes stay unique.
+      `INSERT INTO ${TABLES.counters} (name, value)
+        SELECT '${CONFIRMATION_COUNTER}', coalesce(max(value), 0) FROM ${TABLES.counters} WHERE name LIKE 'confirmation-%'`,
       // A staff override of the booking rules: its reason and the rules it set aside, as JSON.
       `ALTER TABLE ${audit} ADD COLUMN override TEXT`,
       // A recorded key keeps pointing at the request that first used it.

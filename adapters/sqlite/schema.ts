@@ -1,6 +1,9 @@
 import type { GeneratedAlways } from 'kysely';
 import type * as shared from '../shared/tables.js';
 
+/** The counter confirmation numbers are taken from. */
+export const CONFIRMATION_COUNTER = 'confirmation';
+
 /** Table names, defined once. */
 export const TABLES = {
   appointments: 'appointments',

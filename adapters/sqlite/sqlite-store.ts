@@ -45,7 +45,7 @@ import { migrateToLatest } from '../shared/migrate.js';
 import * as sharedQueries from '../shared/queries.js';
 import { NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
 import { createSqliteMigrator, SQLITE_MIGRATIONS } from './migrations.js';
-import { SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
+import { CONFIRMATION_COUNTER, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** How durable a commit is: `FULL` survives power loss (the default); `NORMAL` may lose the last commits on power loss, never on a crash. */
@@ -716,7 +716,8 @@ async function insertAuditEntries(trx: Trx, entries: readonly NewAuditEntry[]): 
 /** The next `APT-YYYY-NNNN` for the booking year; the counter row is safe because writes are serialised. */
 function nextConfirmationCode(database: SqliteDatabase, bookedAt: Date): string {
   const year = bookedAt.getUTCFullYear();
-  const [row] = database.prepare(NEXT_CONFIRMATION_SQL).all([`confirmation-${year}`]) as Array<{ value: number }>;
+  // One number for all years, never restarting: the same rule as the PostgreSQL sequence.
+  const [row] = database.prepare(NEXT_CONFIRMATION_SQL).all([CONFIRMATION_COUNTER]) as Array<{ value: number }>;
   return `APT-${year}-${String(row?.value).padStart(4, '0')}`;
 }
 

@@ -12,7 +12,7 @@ function issuesOf(action: () => unknown) {
 }
 
 describe('DEFAULT_APPOINTMENT_TYPES', () => {
-  it('is the catalogue of SPEC §5 with zero buffers', () => {
+  it('is the built-in catalogue with zero buffers', () => {
     expect(Object.fromEntries(DEFAULT_APPOINTMENT_TYPES.map((type) => [type.key, type.durationMinutes]))).toEqual({
       new_patient: 60,
       follow_up: 30,

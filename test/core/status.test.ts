@@ -10,7 +10,7 @@ import {
   STATUS_TRANSITIONS,
 } from '../../src/index.js';
 
-// SPEC §4 written out pair by pair: the reference the table is checked against.
+// The workflow written out pair by pair: the reference the table is checked against.
 const ALLOWED = new Set([
   'scheduled>confirmed',
   'scheduled>cancelled',

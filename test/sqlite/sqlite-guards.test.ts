@@ -497,7 +497,7 @@ describe('SQLite confirmation numbers', () => {
     const store = createSqliteStore({ filename: file });
     await store.migrate();
     const raw = new Database(file);
-    raw.prepare(`INSERT INTO appointment_counters (name, value) VALUES ('confirmation-2026', 9998)`).run();
+    raw.prepare(`UPDATE appointment_counters SET value = 9998 WHERE name = 'confirmation'`).run();
     raw.close();
     const result = await store.insertAppointments(
       [
