@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-// Records and the storage seam
+// Records: the appointment, its audit entries, reminder channels
 export {
   type Actor,
   type Appointment,
@@ -22,13 +22,14 @@ export {
   type ReminderChannel,
   type StoredRecurrence,
 } from './appointment.js';
-// Appointment types and limits
+// Appointment types
 export {
   type AppointmentType,
   type AppointmentTypeInput,
   DEFAULT_APPOINTMENT_TYPES,
   defineAppointmentTypes,
 } from './appointment-types.js';
+// The host's directory of providers and patients, and provider-profile checks
 export {
   checkProviderProfile,
   createPermissiveDirectory,
@@ -60,7 +61,9 @@ export {
   type ValidationIssue,
   type ValidationIssueCode,
 } from './errors.js';
+// Limits of every input, defined once
 export { LIMITS, MAX_OCCUPIED_MS } from './limits.js';
+// Local time
 export { isValidTimeZone, WEEKDAYS, type Weekday } from './local-time.js';
 // Overlap
 export {
@@ -72,7 +75,7 @@ export {
   rangesOverlap,
   type TimeRange,
 } from './overlap.js';
-// Recurrence
+// Recurrence and the RFC 5545 rule grammar
 export { type ExpandRecurrenceOptions, expandRecurrence } from './recurrence.js';
 export {
   normalizeRecurrenceRule,
@@ -80,7 +83,7 @@ export {
   parseRecurrenceRule,
   RRULE_LIMITS,
 } from './rrule-grammar.js';
-// The Scheduler service
+// The Scheduler service: its interface, inputs and results
 export {
   type AppointmentPage,
   type AppointmentStatistics,
@@ -109,7 +112,7 @@ export {
   type StatisticsRequest,
   type SuggestRequest,
 } from './scheduler.js';
-// Validation
+// Validation schemas
 export {
   type AvailabilityQuery,
   appointmentIdSchema,
@@ -139,7 +142,7 @@ export {
   type UpdateAppointmentInput,
   uuidIdSchema,
 } from './schemas.js';
-// Working hours and slots
+// Working hours, slots and the one booking-rules engine
 export {
   type BookingDecision,
   type CountedBooking,
@@ -178,6 +181,7 @@ export {
   STATUS_TRANSITIONS,
   UPCOMING_STATUSES,
 } from './status.js';
+// The storage seam, for store authors
 export type {
   AppointmentChange,
   AppointmentFilter,
