@@ -4,8 +4,6 @@
  *
  * @packageDocumentation
  */
-import type { AppointmentStore } from '../../src/store.js';
-
 export { postgresMigrations } from './migrations.js';
 export {
   createPostgresStore,
@@ -13,8 +11,3 @@ export {
   type PostgresStore,
   type PostgresStoreOptions,
 } from './postgres-store.js';
-
-/** Creates or upgrades the store's schema; the same as `store.migrate()`. Idempotent. */
-export function migrate(store: AppointmentStore): Promise<void> {
-  return store.migrate();
-}
