@@ -6,6 +6,7 @@ const LIBRARY_ENTRIES = {
   index: 'src/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   postgres: 'adapters/postgres/index.ts',
+  testing: 'src/testing/index.ts',
 };
 
 const COMMON: Options = { sourcemap: true, target: 'node20', clean: false };
@@ -22,7 +23,7 @@ export default defineConfig(() => {
       // such as building the zod schemas, has to be kept.) Shared modules are shared files, so
       // `appointment-kit` and its adapters share one set of error classes.
       ...COMMON,
-      entry: ['src/**/*.ts', 'adapters/**/*.ts', '!adapters/cli/**'],
+      entry: ['src/**/*.ts', 'adapters/**/*.ts', '!adapters/cli/**', '!src/testing/commonjs.ts'],
       format: ['esm'],
       bundle: false,
       outDir: 'dist/esm',
@@ -31,9 +32,10 @@ export default defineConfig(() => {
       // CommonJS, bundled per entry point with one shared chunk for the core (instanceof works
       // across entry points). The `appointment-kit` command (package.json `bin`) is built here
       // too, sharing the stores' chunks: its source starts with `#!/usr/bin/env node`, which
-      // esbuild keeps and tsup marks executable.
+      // esbuild keeps and tsup marks executable. `testing` has its own CommonJS source: the suite
+      // imports Vitest, which refuses `require()` (see src/testing/commonjs.ts).
       ...COMMON,
-      entry: { ...LIBRARY_ENTRIES, cli: 'adapters/cli/main.ts' },
+      entry: { ...LIBRARY_ENTRIES, testing: 'src/testing/commonjs.ts', cli: 'adapters/cli/main.ts' },
       format: ['cjs'],
       splitting: true,
       outDir: 'dist',

@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^appointment-kit$/, replacement: fromRoot('./src/index.ts') },
       { find: /^appointment-kit\/sqlite$/, replacement: fromRoot('./adapters/sqlite/index.ts') },
       { find: /^appointment-kit\/postgres$/, replacement: fromRoot('./adapters/postgres/index.ts') },
+      { find: /^appointment-kit\/testing$/, replacement: fromRoot('./src/testing/index.ts') },
     ],
   },
   test: {

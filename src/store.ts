@@ -14,7 +14,7 @@ import type { AppointmentStatus } from './status.js';
  * The storage seam. The Scheduler decides every business rule and never writes SQL; a store
  * persists records and enforces the integrity guards below in the database itself, so they hold
  * for every writer, across processes and servers. A store is "done" when it passes the shared
- * conformance suite (`test/store-conformance.ts`) unchanged.
+ * conformance suite (`runStoreConformance` from `appointment-kit/testing`) unchanged.
  *
  * Contract, for every implementation:
  * - Each method that writes MUST write all of its rows, audit entries included, in one

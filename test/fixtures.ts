@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { newAppointmentRow } from 'appointment-kit/testing';
 import { expect } from 'vitest';
 import {
-  type Appointment,
   type AppointmentStatus,
   createPermissiveDirectory,
-  type NewAppointmentRow,
   ROUND_THE_CLOCK_HOURS,
   ValidationError,
 } from '../src/index.js';
@@ -26,55 +24,7 @@ export function manualClock(start: string) {
 export const at = (iso: string) => new Date(iso);
 
 /** A complete new appointment row for the store, 30 minutes from `start` unless overridden. */
-export function newRow(overrides: Partial<Omit<Appointment, 'confirmationCode'>> & { start: Date }): NewAppointmentRow {
-  const durationMinutes = overrides.durationMinutes ?? 30;
-  const createdAt = overrides.createdAt ?? new Date('2026-03-01T08:00:00Z');
-  const appointment: Omit<Appointment, 'confirmationCode'> = {
-    id: randomUUID(),
-    patientId: randomUUID(),
-    providerId: 'provider-a',
-    type: 'follow_up',
-    status: 'scheduled' as AppointmentStatus,
-    end: new Date(overrides.start.getTime() + durationMinutes * 60_000),
-    durationMinutes,
-    bufferBeforeMinutes: 0,
-    bufferAfterMinutes: 0,
-    timeZone: 'Europe/London',
-    reason: null,
-    notes: null,
-    confirmedAt: null,
-    checkedInAt: null,
-    checkedOutAt: null,
-    cancellationReason: null,
-    cancelledAt: null,
-    cancelledBy: null,
-    noShowAt: null,
-    seriesId: null,
-    occurrenceIndex: null,
-    recurrence: null,
-    reminders: { email: null, sms: null, whatsapp: null },
-    idempotencyKey: null,
-    version: 1,
-    metadata: {},
-    createdAt,
-    updatedAt: createdAt,
-    createdBy: 'user-1',
-    updatedBy: 'user-1',
-    ...overrides,
-  };
-  return {
-    appointment,
-    audit: {
-      id: randomUUID(),
-      appointmentId: appointment.id,
-      action: 'created',
-      actorId: 'user-1',
-      at: createdAt,
-      version: 1,
-      changes: {},
-    },
-  };
-}
+export const newRow = newAppointmentRow;
 
 /** Catches the rejection of a promise (fails if it resolves). */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {

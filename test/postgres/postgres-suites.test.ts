@@ -1,7 +1,7 @@
+import { runStoreConformance } from 'appointment-kit/testing';
 import { runAvailabilityEngine } from '../availability-engine.js';
 import { runHostileInput } from '../hostile-input.js';
 import { runSchedulerBehaviour } from '../scheduler-behaviour.js';
-import { runStoreConformance } from '../store-conformance.js';
 import { postgresStores } from './schemas.js';
 
 const stores = postgresStores();

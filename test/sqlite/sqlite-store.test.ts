@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
-import { runStoreConformance } from '../store-conformance.js';
+import { runStoreConformance } from 'appointment-kit/testing';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-sqlite-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -1,21 +1,96 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AppointmentChange,
-  type AppointmentStore,
-  ConflictError,
-  InvalidTransitionError,
-  NotFoundError,
-  SchedulingError,
-  StaleVersionError,
-} from '../src/index.js';
-import { at, newRow, rejectionOf } from './fixtures.js';
+import { ConflictError, InvalidTransitionError, NotFoundError, SchedulingError, StaleVersionError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { AppointmentChange, AppointmentStore, NewAppointmentRow } from '../store.js';
+import { newAppointmentRow as newRow } from './rows.js';
+
+const at = (iso: string) => new Date(iso);
+
+/** Catches the rejection of a promise (fails if it resolves). */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+/** Tests a store leaves out, all for one reason. */
+export interface ConformanceSkip {
+  /** Why the store is exempt; shown beside each skipped test in the report. Must not be empty. */
+  readonly reason: string;
+  /** Test titles exactly as the suite names them, e.g. `'never double-books under many concurrent inserts'`. */
+  readonly tests: readonly string[];
+}
+
+/** Options of {@link runStoreConformance}. */
+export interface StoreConformanceOptions {
+  /**
+   * Tests this store does not run, each group with its reason. A skipped test is reported as
+   * skipped, its reason in its title, so a store's certification says what it does not cover.
+   * A title the suite does not have fails a test of its own (registered only when `skip` is
+   * given): a stale or mistyped entry would otherwise linger unnoticed.
+   */
+  readonly skip?: readonly ConformanceSkip[];
+}
 
 /**
- * The store contract, written once and run against every adapter unchanged. A new store is
- * done when it passes this suite. `createStore` returns a fresh, empty, unmigrated store.
+ * Registers the store contract as a Vitest suite: the same tests the SQLite and PostgreSQL stores
+ * pass, run against any {@link AppointmentStore}. A store is done when it passes this suite.
+ *
+ * Each test gets a fresh store from `createStore`, migrates it, and closes it afterwards, so
+ * `createStore` must return an empty, unmigrated store of its own (a new in-memory database, a
+ * new schema, a unique key prefix…). Call it at the top level of a test file, or inside a
+ * `describe`; it registers tests and runs nothing itself.
+ *
+ * Vitest (3 or later) is an optional peer dependency of `appointment-kit`, needed only by this
+ * entry point. Vitest loads it as an ES module; `require('appointment-kit/testing')` gives
+ * CommonJS the types and `newAppointmentRow`, but its `runStoreConformance` throws, since
+ * Vitest itself cannot be required.
+ *
+ * @param name - Names the suite in the report: `AppointmentStore conformance: <name>`.
+ * @param createStore - Returns a fresh, empty, unmigrated store.
+ * @param options - Tests to skip, each with the reason.
+ *
+ * @example A third-party store certifying itself (`test/conformance.test.ts` in its repository):
+ * ```ts
+ * import { runStoreConformance } from 'appointment-kit/testing';
+ * import { createMySqlStore } from '../src/index.js';
+ *
+ * let databases = 0;
+ * runStoreConformance('MySQL', async () =>
+ *   createMySqlStore({ url: process.env.MYSQL_URL ?? 'mysql://localhost/test', database: `conformance_${databases++}` }),
+ * );
+ * ```
+ *
+ * @example Skipping tests, only with a reason:
+ * ```ts
+ * runStoreConformance('MySQL (single connection)', async () => createMySqlStore({ url, pool: 1 }), {
+ *   skip: [
+ *     {
+ *       reason: 'one connection serializes every write, so there is no race to lose',
+ *       tests: ['never double-books under many concurrent inserts'],
+ *     },
+ *   ],
+ * });
+ * ```
  */
-export function runStoreConformance(name: string, createStore: () => Promise<AppointmentStore>): void {
+export function runStoreConformance(
+  name: string,
+  createStore: () => Promise<AppointmentStore>,
+  options: StoreConformanceOptions = {},
+): void {
+  const skipped = skipReasons(options.skip ?? []);
+  const registered = new Set<string>();
+  const check = (title: string, body: () => Promise<void>) => {
+    registered.add(title);
+    const reason = skipped.get(title);
+    if (reason === undefined) it(title, body);
+    else it.skip(`${title} (skipped: ${reason})`, body);
+  };
+
   describe(`AppointmentStore conformance: ${name}`, () => {
     let store: AppointmentStore;
     beforeEach(async () => {
@@ -26,9 +101,9 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
       await store.close();
     });
 
-    const insert = (rows: ReturnType<typeof newRow>[], onConflict: 'fail' | 'skip' = 'fail') =>
+    const insert = (rows: NewAppointmentRow[], onConflict: 'fail' | 'skip' = 'fail') =>
       store.insertAppointments(rows, { onConflict });
-    const insertedOf = async (rows: ReturnType<typeof newRow>[]) => {
+    const insertedOf = async (rows: NewAppointmentRow[]) => {
       const result = await insert(rows);
       if (result.kind !== 'inserted') throw new Error('expected an insert');
       return result.inserted;
@@ -54,7 +129,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
     });
 
     describe('migrate', () => {
-      it('is idempotent', async () => {
+      check('is idempotent', async () => {
         await store.migrate();
         await store.migrate();
         expect(await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })])).toHaveLength(1);
@@ -62,7 +137,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
     });
 
     describe('insertAppointments', () => {
-      it('stores and returns every field as given', async () => {
+      check('stores and returns every field as given', async () => {
         const row = newRow({
           start: at('2026-03-02T09:00:00Z'),
           reason: `O'Brien said "hi"; DROP TABLE appointments; --`,
@@ -77,7 +152,24 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(stored).toEqual({ ...row.appointment, confirmationCode: inserted?.confirmationCode });
       });
 
-      it('issues unique, increasing APT-YYYY-NNNN confirmation codes for the booking year', async () => {
+      check('numbers confirmations with one increasing number that does not restart with the year', async () => {
+        const codes: string[] = [];
+        for (const [year, start] of [
+          ['2026', '2026-12-01T09:00:00Z'],
+          ['2027', '2027-01-04T09:00:00Z'],
+          ['2027', '2027-01-05T09:00:00Z'],
+        ] as const) {
+          const [item] = await insertedOf([newRow({ start: at(start), createdAt: at(`${year}-01-01T12:00:00Z`) })]);
+          codes.push(item?.confirmationCode ?? '');
+        }
+        expect(codes.map((code) => code.slice(4, 8))).toEqual(['2026', '2027', '2027']);
+        const numbers = codes.map((code) => Number(code.slice(9)));
+        // The number goes on across the new year: APT-2027 does not start again at 0001.
+        expect(numbers[1]).toBeGreaterThan(numbers[0] as number);
+        expect(numbers[2]).toBeGreaterThan(numbers[1] as number);
+      });
+
+      check('issues unique, increasing APT-YYYY-NNNN confirmation codes for the booking year', async () => {
         const rows = [0, 1, 2].map((i) =>
           newRow({ start: at(`2026-03-0${i + 2}T09:00:00Z`), createdAt: at('2027-01-05T10:00:00Z') }),
         );
@@ -88,7 +180,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(new Set(codes).size).toBe(3);
       });
 
-      it('refuses an overlap with ConflictError naming the blocking appointment, writing nothing', async () => {
+      check('refuses an overlap with ConflictError naming the blocking appointment, writing nothing', async () => {
         const [first] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const free = newRow({ start: at('2026-03-02T11:00:00Z') });
         const clash = newRow({ start: at('2026-03-02T09:15:00Z') });
@@ -99,7 +191,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(await store.auditTrail(free.appointment.id)).toEqual([]);
       });
 
-      it('treats touching ranges as free, buffers included', async () => {
+      check('treats touching ranges as free, buffers included', async () => {
         await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z'), bufferAfterMinutes: 15 })]);
         const touching = newRow({ start: at('2026-03-02T09:50:00Z'), bufferBeforeMinutes: 5 });
         expect(await insertedOf([touching])).toHaveLength(1);
@@ -107,7 +199,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(await insertedOf([before])).toHaveLength(1);
       });
 
-      it('counts buffers as occupied', async () => {
+      check('counts buffers as occupied', async () => {
         await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z'), bufferAfterMinutes: 15 })]);
         const error = await rejectionOf(insert([newRow({ start: at('2026-03-02T09:40:00Z') })]));
         expect(error).toBeInstanceOf(ConflictError);
@@ -115,7 +207,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(other).toBeInstanceOf(ConflictError);
       });
 
-      it('keeps providers apart and ignores cancelled and no-show appointments', async () => {
+      check('keeps providers apart and ignores cancelled and no-show appointments', async () => {
         await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         expect(
           await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z'), providerId: 'provider-b' })]),
@@ -132,23 +224,40 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(await insertedOf([newRow({ start: at('2026-03-03T09:10:00Z') })])).toHaveLength(1);
       });
 
-      it('refuses the longest occupied range against one that starts just before it ends', async () => {
+      check('refuses the longest occupied range against one that starts just before it ends', async () => {
+        // Built from LIMITS: raise a duration or buffer limit, and this still probes the far end.
+        const { durationMinutes, bufferMinutes } = LIMITS;
+        const start = at('2026-03-02T12:00:00Z');
         await insertedOf([
           newRow({
-            start: at('2026-03-02T06:00:00Z'),
-            durationMinutes: 480,
-            bufferBeforeMinutes: 240,
-            bufferAfterMinutes: 240,
+            start,
+            durationMinutes: durationMinutes.max,
+            bufferBeforeMinutes: bufferMinutes.max,
+            bufferAfterMinutes: bufferMinutes.max,
           }),
         ]);
-        // occupied 02:00–18:00; a booking at 17:59 meets it at its far end.
+        const occupiedEnd = start.getTime() + (durationMinutes.max + bufferMinutes.max) * 60_000;
+        const shortest = durationMinutes.min;
+        // A booking one minute before the far end meets it; one at the end only touches it.
         expect(
-          await rejectionOf(insert([newRow({ start: at('2026-03-02T17:59:00Z'), durationMinutes: 15 })])),
+          await rejectionOf(insert([newRow({ start: new Date(occupiedEnd - 60_000), durationMinutes: shortest })])),
         ).toBeInstanceOf(ConflictError);
-        expect(await insertedOf([newRow({ start: at('2026-03-02T18:00:00Z'), durationMinutes: 15 })])).toHaveLength(1);
+        expect(await insertedOf([newRow({ start: new Date(occupiedEnd), durationMinutes: shortest })])).toHaveLength(1);
+        // And the near end: one that ends a minute into the occupied range, from far before.
+        const occupiedStart = start.getTime() - bufferMinutes.max * 60_000;
+        expect(
+          await rejectionOf(
+            insert([
+              newRow({
+                start: new Date(occupiedStart - (shortest - 1) * 60_000),
+                durationMinutes: shortest,
+              }),
+            ]),
+          ),
+        ).toBeInstanceOf(ConflictError);
       });
 
-      it('with onConflict skip leaves out and reports conflicting rows, even within the same call', async () => {
+      check('with onConflict skip leaves out and reports conflicting rows, even within the same call', async () => {
         const [existing] = await insertedOf([newRow({ start: at('2026-03-09T09:00:00Z') })]);
         const rows = [
           newRow({ start: at('2026-03-02T09:00:00Z') }),
@@ -167,7 +276,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(result.inserted[1]?.recurrence).toBeNull();
       });
 
-      it('puts the series pattern and idempotency key on the first row actually inserted', async () => {
+      check('puts the series pattern and idempotency key on the first row actually inserted', async () => {
         await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const rows = [newRow({ start: at('2026-03-02T09:00:00Z') }), newRow({ start: at('2026-03-09T09:00:00Z') })];
         const result = await store.insertAppointments(rows, {
@@ -182,7 +291,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(stored?.idempotencyKey).toBe('key-1');
       });
 
-      it('replays an idempotency key instead of inserting again', async () => {
+      check('replays an idempotency key instead of inserting again', async () => {
         const idempotency = { key: 'retry-me', fingerprint: 'abc', createdAt: at('2026-03-01T08:00:00Z') };
         const first = newRow({ start: at('2026-03-02T09:00:00Z'), seriesId: 'series-1', occurrenceIndex: 0 });
         const skippedRow = newRow({ start: at('2026-03-02T09:10:00Z'), seriesId: 'series-1', occurrenceIndex: 1 });
@@ -206,7 +315,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(await store.getIdempotencyRecord('never-used')).toBeNull();
       });
 
-      it('never double-books under many concurrent inserts', async () => {
+      check('never double-books under many concurrent inserts', async () => {
         const attempts = Array.from({ length: 40 }, (_, i) =>
           newRow({
             start: new Date(Date.parse('2026-03-02T09:00:00Z') + (i % 8) * 10 * 60_000),
@@ -230,7 +339,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
     });
 
     describe('applyChanges', () => {
-      it('applies by compare-and-set, bumps the version and records the audit entry', async () => {
+      check('applies by compare-and-set, bumps the version and records the audit entry', async () => {
         const [created] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const id = created?.id ?? '';
         const [updated] = await store.applyChanges([changeOf(id, 1, { notes: 'x' })]);
@@ -246,7 +355,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(trail[1]?.changes).toEqual({ note: { before: null, after: 'x' } });
       });
 
-      it('refuses a stale version with StaleVersionError and changes nothing', async () => {
+      check('refuses a stale version with StaleVersionError and changes nothing', async () => {
         const [created] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const id = created?.id ?? '';
         await store.applyChanges([changeOf(id, 1, { notes: 'first' })]);
@@ -257,13 +366,13 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(await store.auditTrail(id)).toHaveLength(2);
       });
 
-      it('answers NotFoundError for an unknown id', async () => {
+      check('answers NotFoundError for an unknown id', async () => {
         expect(await rejectionOf(store.applyChanges([changeOf(randomUUID(), 1, { notes: 'x' })]))).toBeInstanceOf(
           NotFoundError,
         );
       });
 
-      it('refuses to move into another appointment and is all-or-nothing across changes', async () => {
+      check('refuses to move into another appointment and is all-or-nothing across changes', async () => {
         const [a, b] = await insertedOf([
           newRow({ start: at('2026-03-02T09:00:00Z') }),
           newRow({ start: at('2026-03-02T10:00:00Z') }),
@@ -280,7 +389,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(await store.auditTrail(a?.id ?? '')).toHaveLength(1);
       });
 
-      it('lets an appointment move over its own old time', async () => {
+      check('lets an appointment move over its own old time', async () => {
         const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const [moved] = await store.applyChanges([
           changeOf(a?.id ?? '', 1, { start: at('2026-03-02T09:15:00Z'), end: at('2026-03-02T09:45:00Z') }),
@@ -288,7 +397,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(moved?.start).toEqual(at('2026-03-02T09:15:00Z'));
       });
 
-      it('enforces the status workflow itself', async () => {
+      check('enforces the status workflow itself', async () => {
         const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const error = await rejectionOf(store.applyChanges([changeOf(a?.id ?? '', 1, { status: 'completed' })]));
         expect(error).toBeInstanceOf(InvalidTransitionError);
@@ -296,7 +405,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect((await store.getAppointment(a?.id ?? ''))?.status).toBe('scheduled');
       });
 
-      it('re-checks conflicts when the buffers grow', async () => {
+      check('re-checks conflicts when the buffers grow', async () => {
         const [a] = await insertedOf([
           newRow({ start: at('2026-03-02T09:00:00Z') }),
           newRow({ start: at('2026-03-02T09:30:00Z') }),
@@ -307,7 +416,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
     });
 
     describe('claimReminder', () => {
-      it('gives the claim to exactly one of many racing callers', async () => {
+      check('gives the claim to exactly one of many racing callers', async () => {
         const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const claims = await Promise.all(
           Array.from({ length: 12 }, () => store.claimReminder(a?.id ?? '', 'sms', at('2026-03-01T10:00:00Z'), null)),
@@ -323,7 +432,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(await store.claimReminder(a?.id ?? '', 'email', at('2026-03-01T10:00:00Z'), 'worker')).toBe(true);
       });
 
-      it('claims nothing for a cancelled or unknown appointment', async () => {
+      check('claims nothing for a cancelled or unknown appointment', async () => {
         const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         await store.applyChanges([
           changeOf(a?.id ?? '', 1, {
@@ -371,7 +480,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         return inserted.map((item) => item.id);
       }
 
-      it('lists by filters, sorted by start, with paging and the total', async () => {
+      check('lists by filters, sorted by start, with paging and the total', async () => {
         const ids = await seed();
         expect((await store.listAppointments({ patientId: 'pat-1' })).items.map((item) => item.id)).toEqual([
           ids[0],
@@ -398,7 +507,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect((await store.listAppointments({}, { limit: 10, offset: 10, order: 'asc' })).items).toEqual([]);
       });
 
-      it('finds occupying appointments that meet a range, excluding touching ones', async () => {
+      check('finds occupying appointments that meet a range, excluding touching ones', async () => {
         const ids = await seed();
         const found = await store.findOccupying('p1', at('2026-03-02T09:30:00Z'), at('2026-03-04T09:00:00Z'));
         expect(found.map((item) => item.id)).toEqual([]);
@@ -411,7 +520,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         ).toEqual([ids[3], ids[4]]);
       });
 
-      it('aggregates statistics', async () => {
+      check('aggregates statistics', async () => {
         await seed();
         const windows = {
           now: at('2026-03-02T08:00:00Z'),
@@ -441,7 +550,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         });
       });
 
-      it('lists due reminders: upcoming, in the window, unclaimed on that channel', async () => {
+      check('lists due reminders: upcoming, in the window, unclaimed on that channel', async () => {
         const ids = await seed();
         const due = await store.dueReminders('email', at('2026-03-02T00:00:00Z'), at('2026-03-04T09:00:00Z'), 10);
         expect(due.map((item) => item.id)).toEqual([ids[0], ids[2]]);
@@ -456,7 +565,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         ).toEqual([ids[0]]);
       });
 
-      it('appends read entries to the audit trail, oldest first', async () => {
+      check('appends read entries to the audit trail, oldest first', async () => {
         const [id] = await seed();
         await store.appendAudit([
           {
@@ -477,7 +586,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
     });
 
     describe('errors', () => {
-      it('never lets a driver error escape raw', async () => {
+      check('never lets a driver error escape raw', async () => {
         const row = newRow({ start: at('2026-03-02T09:00:00Z') });
         await insertedOf([row]);
         // The same id again breaks the primary key: a driver error the store must wrap.
@@ -495,4 +604,28 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
       });
     });
   });
+
+  if (skipped.size > 0) {
+    // Nested describe bodies run only after this function returns, so the suite's titles are
+    // all known only once its tests run: the skip list is checked by a test of its own.
+    it(`AppointmentStore conformance: ${name}: skips only tests the suite has`, () => {
+      const unknown = [...skipped.keys()].filter((title) => !registered.has(title));
+      if (unknown.length > 0) {
+        const list = (titles: Iterable<string>) => [...titles].map((title) => JSON.stringify(title)).join(', ');
+        throw new Error(`skip names ${list(unknown)}, which the suite does not have. Its tests: ${list(registered)}.`);
+      }
+    });
+  }
+}
+
+/** The reason for each skipped title; refuses a skip without a reason. */
+function skipReasons(skips: readonly ConformanceSkip[]): Map<string, string> {
+  const reasons = new Map<string, string>();
+  for (const { reason, tests } of skips) {
+    if (reason.trim() === '') {
+      throw new Error(`runStoreConformance: a skip needs a reason (skipping ${tests.join(', ')})`);
+    }
+    for (const title of tests) reasons.set(title, reason);
+  }
+  return reasons;
 }
