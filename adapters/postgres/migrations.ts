@@ -139,6 +139,20 @@ const refusal = (
 function hardening(schema: string): Migration {
   const s = `"${schema}"`;
   const nonCanonical = (column: string) => `(${column} ~ ${UUID_REGEX_SQL} AND ${column} <> lower(${column}))`;
+  // The provider's occupying appointments starting in [from, to). The bounds are row comparisons
+  // too: only a (provider_id, start) index can serve them, so the plan stays a range read of the
+  // covering index even on missing or skewed statistics, where it would otherwise read the
+  // provider's whole history through the exclusion constraint's index.
+  const occupyingIn = (from: string, to: string) => `provider_id = provider
+             AND (provider_id, start) >= (provider, ${from})
+             AND (provider_id, start) < (provider, ${to})
+             AND status NOT IN (${NOT_OCCUPYING_SQL})`;
+  // One window's bookings and minutes (`window` a jsonb {from, to, type}).
+  const windowCount = (window: string) => `
+              SELECT count(*) AS bookings, coalesce(sum(duration_minutes), 0) AS minutes
+                FROM ${s}.appointments
+               WHERE ${occupyingIn(`(${window} ->> 'from')::timestamptz`, `(${window} ->> 'to')::timestamptz`)}
+                 AND (${window} ->> 'type' IS NULL OR type = ${window} ->> 'type')`;
   return {
     async up(db: Kysely<unknown>) {
       const statements = [
@@ -153,6 +167,63 @@ function hardening(schema: string): Migration {
         // lock: an index-only scan.
         `CREATE INDEX appointments_provider_counted ON ${s}.appointments (provider_id, start)
           INCLUDE (type, duration_minutes, id) WHERE status NOT IN (${NOT_OCCUPYING_SQL})`,
+        // Whether one booking has room under its period limits, decided after the provider's
+        // lock is held. `limits.windows` are the periods ({from, to, type}) whose occupying
+        // appointments (starting in [from, to), of that type or of any when null) are counted,
+        // each with the most bookings and minutes it may already hold for the booking to fit
+        // (null: no limit); `limits.from` and `to` span them all, `limits.bookings` and `minutes`
+        // are the tightest of those figures. Returns null when every window has room, else
+        // [{bookings, minutes}] as counted, window by window. Each query of a VOLATILE function takes a fresh snapshot at
+        // READ COMMITTED, so the counts see every booking committed before the lock was granted,
+        // even inside a statement whose own snapshot is older. Above READ COMMITTED every query
+        // shares the transaction's first snapshot, which may predate the lock: the function
+        // refuses, and the caller counts in a transaction of its own at READ COMMITTED instead.
+        // Generic plans only: a custom plan for a provider the statistics have not seen yet looks
+        // cheaper than it is, and would be planned again on every call.
+        `CREATE FUNCTION ${s}.appointment_limit_counts(lock_key bigint, provider text, limits jsonb)
+          RETURNS jsonb LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
+        DECLARE
+          span_from timestamptz := (limits ->> 'from')::timestamptz;
+          span_to timestamptz := (limits ->> 'to')::timestamptz;
+          span_bookings bigint;
+          span_minutes bigint;
+          fits boolean;
+          counts jsonb;
+        BEGIN
+          IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION 'period limits are counted at READ COMMITTED, not %', current_setting('transaction_isolation')
+              USING ERRCODE = '${SQLSTATE.limitCountsNeedReadCommitted}';
+          END IF;
+          PERFORM pg_advisory_xact_lock(lock_key);
+          -- Every window lies within the span, so what the span holds, of every type, bounds what
+          -- each window holds: when that fits the tightest window, every window has room, and
+          -- limits far from reached cost one range read (the windows all hold the booking's
+          -- start, so the span is no wider than the largest of them together).
+          SELECT count(*), coalesce(sum(duration_minutes), 0) INTO span_bookings, span_minutes
+            FROM ${s}.appointments
+           WHERE ${occupyingIn('span_from', 'span_to')};
+          IF (span_bookings <= (limits ->> 'bookings')::numeric) IS NOT FALSE
+             AND (span_minutes <= (limits ->> 'minutes')::numeric) IS NOT FALSE THEN
+            RETURN NULL;
+          END IF;
+          -- Only the windows the span would overfill need a count of their own.
+          SELECT bool_and((tally.bookings <= most.bookings) IS NOT FALSE AND (tally.minutes <= most.minutes) IS NOT FALSE)
+            INTO fits
+            FROM jsonb_array_elements(limits -> 'windows') AS listed(item)
+            CROSS JOIN LATERAL (
+              SELECT (listed.item ->> 'bookings')::numeric AS bookings, (listed.item ->> 'minutes')::numeric AS minutes
+            ) AS most
+            CROSS JOIN LATERAL (${windowCount('listed.item')}) AS tally
+           WHERE span_bookings > most.bookings OR span_minutes > most.minutes;
+          IF fits IS NOT FALSE THEN
+            RETURN NULL;
+          END IF;
+          SELECT jsonb_agg(jsonb_build_object('bookings', tally.bookings, 'minutes', tally.minutes) ORDER BY listed.position)
+            INTO counts
+            FROM jsonb_array_elements(limits -> 'windows') WITH ORDINALITY AS listed(item, position)
+            CROSS JOIN LATERAL (${windowCount('listed.item')}) AS tally;
+          RETURN counts;
+        END $$`,
         refusal(
           `${s}.appointments_initial_status`,
           'appointments are created in an initial status',

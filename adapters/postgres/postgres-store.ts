@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../../src/errors.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
-import type { CountedBooking, UnavailableReason } from '../../src/slots.js';
+import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type {
   AppointmentChange,
@@ -87,13 +87,22 @@ export function createPostgresStore(connection: PostgresConnection, options: Pos
             const created = new pg.Pool({ connectionString: connection.connectionString });
             // An idle connection dropped by the server must not crash the host process.
             created.on('error', () => undefined);
-            return { connect: () => created.connect().then(quietClient), end: () => created.end() };
+            // Ended by kysely, if it ever used the pool, and by the store's close: once.
+            let ended: Promise<void> | undefined;
+            return { connect: () => created.connect().then(quietClient), end: () => (ended ??= created.end()) };
           });
     return opened;
+  };
+  const endPool = async (): Promise<void> => {
+    const opening = opened;
+    if (opening === undefined) return;
+    const held = await opening.catch(() => undefined);
+    await held?.end();
   };
   return new PostgresAppointmentStore(
     new Kysely<PostgresSchema>({ dialect: new PostgresDialect({ pool }) }),
     pool,
+    endPool,
     schema,
     options.maxRetries ?? 3,
     options.onRetry ?? (() => undefined),
@@ -114,19 +123,27 @@ class PostgresAppointmentStore implements PostgresStore {
   /** The connection itself, for raw SQL that names its schema explicitly. */
   readonly #rootDb: Db;
   readonly #pool: () => Promise<PostgresPool>;
+  readonly #endPool: () => Promise<void>;
   readonly #maxRetries: number;
   readonly #onRetry: (sqlState: string) => void;
   /** Names of server-side prepared statements, by SQL text. */
   readonly #statementNames = new Map<string, string>();
+  /**
+   * Set once the server was found to run our statements above READ COMMITTED: limited bookings
+   * then go through a transaction that sets the level itself.
+   */
+  #limitsNeedTransaction = false;
 
   constructor(
     db: Db,
     pool: () => Promise<PostgresPool>,
+    endPool: () => Promise<void>,
     schema: string,
     maxRetries: number,
     onRetry: (sqlState: string) => void,
   ) {
     this.#pool = pool;
+    this.#endPool = endPool;
     this.#db = db.withSchema(schema);
     this.#rootDb = db;
     this.schema = schema;
@@ -140,6 +157,9 @@ class PostgresAppointmentStore implements PostgresStore {
 
   async close(): Promise<void> {
     await this.#rootDb.destroy();
+    // kysely ends the pool only if it ever used it; the prepared statements borrow it directly,
+    // and a process that only booked would otherwise keep its idle connections open.
+    await this.#endPool();
   }
 
   async insertAppointments(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
@@ -149,10 +169,13 @@ class PostgresAppointmentStore implements PostgresStore {
       only !== undefined &&
       options.onConflict === 'fail' &&
       options.idempotency === undefined &&
-      (only.limits === undefined || only.limits.length === 0) &&
       isOccupyingStatus(only.appointment.status)
     ) {
-      return this.#insertOne(only, options);
+      if (only.limits === undefined || only.limits.length === 0) return this.#insertOne(only, options);
+      if (!this.#limitsNeedTransaction) {
+        const result = await this.#insertOneLimited(only, only.limits, options);
+        if (result !== null) return result;
+      }
     }
     return this.#insertMany(rows, options);
   }
@@ -190,6 +213,74 @@ class PostgresAppointmentStore implements PostgresStore {
       }
       throw toSchedulingError(error);
     }
+  }
+
+  /**
+   * One unkeyed booking under period limits, in one statement. `appointment_limit_counts` takes
+   * the provider's lock and only then counts, each of its queries on a snapshot of its own
+   * taken after the lock was granted; the statement's own snapshot is older and must not be
+   * what is counted. The row goes in only if every limit has room, so a refusal for a limit
+   * wins over an overlap, as in {@link #insertMany}; a refusal brings back the counts that name
+   * the limit. Null when the connection runs above READ COMMITTED, where the counts could
+   * predate the lock: the caller then books in a transaction of its own.
+   */
+  async #insertOneLimited(
+    row: NewAppointmentRow,
+    limits: readonly PeriodLimitCheck[],
+    options: InsertOptions,
+  ): Promise<InsertResult | null> {
+    const stored = { ...row.appointment, ...firstRowExtras(row.appointment, options) };
+    const columns = withOccupiedRange(encodeAppointmentFields(stored, POSTGRES_CODEC), stored);
+    const names = Object.keys(columns);
+    const { argument, windowOf } = limitArgument(limits, stored.durationMinutes);
+    // The windows travel as one jsonb parameter: the text, and so the prepared statement, stays
+    // the same whatever the limits.
+    const query = sql<{ counts: unknown; confirmation_code: string | null }>`
+      WITH counted AS MATERIALIZED (
+        SELECT ${this.#table('appointment_limit_counts')}(${this.#lockKey(stored.providerId)}, ${stored.providerId}::text, ${JSON.stringify(argument)}::jsonb) AS counts
+      ),
+      inserted AS (
+        INSERT INTO ${this.#table('appointments')} (${sql.join(names.map((name) => sql.id(name)))}, confirmation_code)
+        SELECT ${sql.join(names.map((name) => sql`${columns[name]}`))}, ${this.#confirmationCode(stored.createdAt)}
+        FROM counted WHERE counted.counts IS NULL
+        RETURNING id, confirmation_code
+      ),
+      audited AS (${this.#auditInsert([row.audit], sql`inserted`)})
+      SELECT counted.counts, (SELECT confirmation_code FROM inserted) AS confirmation_code FROM counted`;
+    let result: { counts: unknown; confirmation_code: string | null } | undefined;
+    try {
+      const compiled = query.compile(this.#rootDb);
+      const rows = await this.#retrying(() => this.#prepared(compiled.sql, compiled.parameters));
+      result = rows[0] as typeof result;
+    } catch (error) {
+      const state = sqlState(error);
+      if (state === SQLSTATE.limitCountsNeedReadCommitted) {
+        // The server's or role's default isolation: it holds for every connection of the pool.
+        this.#limitsNeedTransaction = true;
+        return null;
+      }
+      if (state === SQLSTATE.exclusionViolation) {
+        const range = occupiedRange(stored);
+        throw new ConflictError(await this.#conflictingIds(this.#db, stored.providerId, range.start, range.end), {
+          cause: error,
+        });
+      }
+      throw toSchedulingError(error);
+    }
+    if (typeof result?.confirmation_code === 'string') {
+      return { kind: 'inserted', inserted: [{ ...stored, confirmationCode: result.confirmation_code }], skipped: [] };
+    }
+    const counts = decodeLimitCounts(result?.counts, argument.windows.length);
+    const reason = exceededLimit(
+      stored,
+      limits,
+      (_check, index) => counts[windowOf[index] as number] as LimitCount,
+      [],
+    );
+    if (reason === null) {
+      throw new SchedulingError('The appointment store refused a booking within its limits', 'INTERNAL_ERROR', 500);
+    }
+    throw new UnavailableError([reason]);
   }
 
   /**
@@ -591,7 +682,9 @@ class PostgresAppointmentStore implements PostgresStore {
     return { db: this.#rootDb, table: this.#table('appointments'), codec: POSTGRES_CODEC };
   }
 
-  #table(name: keyof PostgresSchema | 'appointment_confirmation_seq'): RawBuilder<unknown> {
+  #table(
+    name: keyof PostgresSchema | 'appointment_confirmation_seq' | 'appointment_limit_counts',
+  ): RawBuilder<unknown> {
     return sql.id(this.schema, name);
   }
 
@@ -698,6 +791,79 @@ function withOccupiedRange(
 ): Record<string, unknown> {
   const range = occupiedRange(appointment);
   return { ...columns, occupied_start: range.start, occupied_end: range.end };
+}
+
+/** A period `appointment_limit_counts` counts, with the most it may already hold (null: no limit). */
+interface LimitWindow {
+  readonly from: string;
+  readonly to: string;
+  readonly type: string | null;
+  bookings: number | null;
+  minutes: number | null;
+}
+
+/** The argument of `appointment_limit_counts`: the windows, their span and their tightest room. */
+interface LimitArgument {
+  readonly from: string;
+  readonly to: string;
+  readonly bookings: number | null;
+  readonly minutes: number | null;
+  readonly windows: readonly LimitWindow[];
+}
+
+/**
+ * The argument for `checks`: their distinct periods (a day's booking and minute limits share one
+ * count), each with the most bookings and minutes it may hold for a booking of
+ * `durationMinutes` to fit (`count + adds > limit` refuses exactly where `count > limit - adds`
+ * does, as in `exceededLimit`), their span and the tightest of those figures. `windowOf[i]` is
+ * check i's window.
+ */
+function limitArgument(
+  checks: readonly PeriodLimitCheck[],
+  durationMinutes: number,
+): { argument: LimitArgument; windowOf: number[] } {
+  const windows: LimitWindow[] = [];
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  const windowOf = checks.map((check) => {
+    from = Math.min(from, check.from.getTime());
+    to = Math.max(to, check.to.getTime());
+    const start = check.from.toISOString();
+    const end = check.to.toISOString();
+    let index = windows.findIndex((window) => window.from === start && window.to === end && window.type === check.type);
+    if (index === -1)
+      index = windows.push({ from: start, to: end, type: check.type, bookings: null, minutes: null }) - 1;
+    const window = windows[index] as LimitWindow;
+    const room = check.limit - (check.measure === 'bookings' ? 1 : durationMinutes);
+    window[check.measure] = Math.min(window[check.measure] ?? room, room);
+    return index;
+  });
+  const tightest = (measure: 'bookings' | 'minutes') => {
+    const rooms = windows.flatMap((window) => (window[measure] === null ? [] : [window[measure]]));
+    return rooms.length === 0 ? null : Math.min(...rooms);
+  };
+  return {
+    argument: {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      bookings: tightest('bookings'),
+      minutes: tightest('minutes'),
+      windows,
+    },
+    windowOf,
+  };
+}
+
+/** What `appointment_limit_counts` returned on a refusal: `[{bookings, minutes}]`, one per window. */
+function decodeLimitCounts(value: unknown, windows: number): LimitCount[] {
+  const entries = Array.isArray(value) ? (value as unknown[]) : [];
+  if (entries.length !== windows) {
+    throw new SchedulingError('The appointment store returned malformed limit counts', 'INTERNAL_ERROR', 500);
+  }
+  return entries.map((entry) => {
+    const { bookings, minutes } = (entry ?? {}) as { bookings?: unknown; minutes?: unknown };
+    return { count: Number(bookings), minutes: Number(minutes) };
+  });
 }
 
 /** True if a change moves, resizes, re-buffers or re-activates an appointment. */

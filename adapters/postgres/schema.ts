@@ -20,6 +20,8 @@ export const SQLSTATE = {
   appointmentsNeverDeleted: 'AK004',
   immutableColumn: 'AK005',
   idempotencyKeyRecorded: 'AK006',
+  /** `appointment_limit_counts` called above READ COMMITTED, where its counts could predate its lock. */
+  limitCountsNeedReadCommitted: 'AK007',
   diskFull: '53100',
   lockNotAvailable: '55P03',
   characterNotInRepertoire: '22021',
