@@ -7,6 +7,7 @@ import {
   InvalidTransitionError,
   NotFoundError,
   SchedulingError,
+  SetupError,
   StaleVersionError,
   StorageFullError,
   UnavailableError,
@@ -83,7 +84,7 @@ export function createPostgresStore(connection: PostgresConnection, options: Pos
       'pool' in connection
         ? // The host's pool stays the host's: closing the store must not end it.
           Promise.resolve({ connect: () => connection.pool.connect().then(quietClient), end: async () => undefined })
-        : import('pg').then(({ default: pg }) => {
+        : loadPg().then((pg) => {
             const created = new pg.Pool({ connectionString: connection.connectionString });
             // An idle connection dropped by the server must not crash the host process.
             created.on('error', () => undefined);
@@ -152,7 +153,12 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 
   migrate(): Promise<void> {
-    return migrateToLatest(createPostgresMigrator(this.#rootDb as Kysely<unknown>, this.schema), 'PostgreSQL');
+    return migrateToLatest(
+      createPostgresMigrator(this.#rootDb as Kysely<unknown>, this.schema),
+      'PostgreSQL',
+      (error) => isTransient(sqlState(error)),
+      setupErrorOf,
+    );
   }
 
   async close(): Promise<void> {
@@ -889,8 +895,78 @@ function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** node-postgres, an optional peer dependency: a clear error when it is not installed. */
+async function loadPg() {
+  try {
+    return (await import('pg')).default;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new SetupError('DRIVER_MISSING', 'The PostgreSQL store needs the pg package: npm install pg', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** A lost race worth trying again: a serialization failure, a deadlock, a lock not granted, a duplicate bookkeeping row. */
+function isTransient(state: string | undefined): boolean {
+  return (
+    state === SQLSTATE.serializationFailure ||
+    state === SQLSTATE.deadlockDetected ||
+    state === SQLSTATE.lockNotAvailable ||
+    state === SQLSTATE.uniqueViolation
+  );
+}
+
+/** Network errors of a connection that never opened, by their Node error codes. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+
+/**
+ * The setup problem behind a failure, if it is one (classified by SQLSTATE or Node error code,
+ * never by message): wrong credentials, an unknown database, an unreachable server, a schema
+ * not migrated. Each says what to do; none is retried.
+ */
+function setupErrorOf(error: unknown): SetupError | undefined {
+  const state = sqlState(error);
+  const options = { cause: error };
+  if (state === '28P01' || state === '28000') {
+    return new SetupError(
+      'AUTHENTICATION_FAILED',
+      'PostgreSQL refused the credentials: check the user and password',
+      options,
+    );
+  }
+  if (state === '3D000') {
+    return new SetupError(
+      'DATABASE_NOT_FOUND',
+      'The PostgreSQL database does not exist: create it, or check the URL',
+      options,
+    );
+  }
+  if (state !== undefined && UNREACHABLE.has(state)) {
+    return new SetupError(
+      'DATABASE_UNREACHABLE',
+      'PostgreSQL cannot be reached: check the host and port, and that the server is running',
+      options,
+    );
+  }
+  // An undefined table or schema: the store's schema is not (fully) migrated.
+  if (state === '42P01' || state === '3F000') {
+    return new SetupError(
+      'NOT_MIGRATED',
+      'The PostgreSQL schema is not migrated: call store.migrate(), or run npx appointment-kit migrate --postgres URL',
+      options,
+    );
+  }
+  return undefined;
+}
+
 function toSchedulingError(error: unknown): SchedulingError {
   if (error instanceof SchedulingError) return error;
+  const setup = setupErrorOf(error);
+  if (setup !== undefined) return setup;
   switch (sqlState(error)) {
     // A writer outside the library raced us past our checks; the constraint still refused it.
     case SQLSTATE.exclusionViolation:

@@ -12,6 +12,7 @@ export async function migrateToLatest(
   migrator: Migrator,
   database: string,
   isTransient: (error: unknown) => boolean = () => false,
+  setupErrorOf: (error: unknown) => SchedulingError | undefined = () => undefined,
   retries = 10,
 ): Promise<void> {
   let lastError: unknown;
@@ -19,6 +20,8 @@ export async function migrateToLatest(
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return;
     if (error instanceof SchedulingError) throw error;
+    const setup = setupErrorOf(error);
+    if (setup !== undefined) throw setup;
     lastError = error;
     // Another process applied the same migration first: its bookkeeping row is in the way.
     const lostRace = results?.some((result) => result.status === 'Error') !== true;
