@@ -921,7 +921,7 @@ function isTransient(state: string | undefined): boolean {
 }
 
 /** Network errors of a connection that never opened, by their Node error codes. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 /**
  * The setup problem behind a failure, if it is one (classified by SQLSTATE or Node error code,
