@@ -69,7 +69,7 @@ function referenceReasons(
     reasons.push({ code: 'DAY_OFF', date });
   } else {
     const intervals =
-      override ?? (profile.weeklyHours ?? {})[WEEKDAYS[local.weekday - 1] as (typeof WEEKDAYS)[number]] ?? [];
+      override ?? profile.weeklyHours?.[WEEKDAYS[local.weekday - 1] as (typeof WEEKDAYS)[number]] ?? [];
     // Touching intervals join into one, as the engine merges them.
     const merged = [...intervals]
       .map((interval) => [toInstant(interval.start), toInstant(interval.end)] as [number, number])

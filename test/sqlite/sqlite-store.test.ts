@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runStoreConformance } from 'appointment-kit/testing';
 import { afterAll } from 'vitest';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
-import { runStoreConformance } from 'appointment-kit/testing';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-sqlite-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
