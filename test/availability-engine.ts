@@ -68,8 +68,7 @@ function referenceReasons(
   if (override !== undefined && override.length === 0) {
     reasons.push({ code: 'DAY_OFF', date });
   } else {
-    const intervals =
-      override ?? profile.weeklyHours?.[WEEKDAYS[local.weekday - 1] as (typeof WEEKDAYS)[number]] ?? [];
+    const intervals = override ?? profile.weeklyHours?.[WEEKDAYS[local.weekday - 1] as (typeof WEEKDAYS)[number]] ?? [];
     // Touching intervals join into one, as the engine merges them.
     const merged = [...intervals]
       .map((interval) => [toInstant(interval.start), toInstant(interval.end)] as [number, number])
