@@ -99,7 +99,7 @@ export async function openPostgresTarget(url: string, schema: string): Promise<M
     },
     async migrate() {
       // A store on our pool: closing it leaves the pool to us.
-      const store = createPostgresStore({ pool }, { schema });
+      const store = createPostgresStore({ pool, schema });
       try {
         await store.migrate();
       } finally {

@@ -41,15 +41,18 @@ import { checkSchemaName, POSTGRES_CODEC, type PostgresSchema, SQLSTATE } from '
 /** Where the store connects: a host's existing `pg.Pool` (never ended by the store), or a URL. */
 export type PostgresConnection = { readonly pool: PostgresPool } | { readonly connectionString: string };
 
-/** Options of {@link createPostgresStore}. */
-export interface PostgresStoreOptions {
+/**
+ * Options of {@link createPostgresStore}: where it connects (a host's pool, or a URL) and how it
+ * behaves, in one object, like `createSqliteStore`'s.
+ */
+export type PostgresStoreOptions = PostgresConnection & {
   /** Schema holding every table, sequence and function; default `appointment_kit`. */
   readonly schema?: string;
   /** How often a transaction that failed with a serialization failure or deadlock is retried; default 3. */
   readonly maxRetries?: number;
   /** Called before each such retry with the SQLSTATE (`40001` or `40P01`): a hook for metrics. */
   readonly onRetry?: (sqlState: string) => void;
-}
+};
 
 /** The PostgreSQL {@link AppointmentStore}. */
 export interface PostgresStore extends AppointmentStore {
@@ -72,11 +75,12 @@ type Executor = Db | Trx;
  * ```ts
  * import pg from 'pg';
  * import { createPostgresStore } from 'appointment-kit/postgres';
- * const store = createPostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ * const store = createPostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }), schema: 'scheduling' });
  * await store.migrate();
  * ```
  */
-export function createPostgresStore(connection: PostgresConnection, options: PostgresStoreOptions = {}): PostgresStore {
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const connection: PostgresConnection = options;
   const schema = checkSchemaName(options.schema ?? 'appointment_kit');
   let opened: Promise<PostgresPool> | undefined;
   const pool = (): Promise<PostgresPool> => {

@@ -53,7 +53,7 @@ function openStore(): { store: AppointmentStore; description: string } {
   const url = process.env.DATABASE_URL;
   if (url) {
     return {
-      store: createPostgresStore({ connectionString: url }, { schema: 'appointment_kit_demo' }),
+      store: createPostgresStore({ connectionString: url, schema: 'appointment_kit_demo' }),
       description: 'PostgreSQL',
     };
   }

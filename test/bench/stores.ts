@@ -261,7 +261,7 @@ export async function postgresBenchmarks(): Promise<Result[]> {
     const pool = new pg.Pool({ connectionString: server.url, max: 40 });
     pool.on('error', () => undefined);
     let retries = 0;
-    const store = createPostgresStore({ pool }, { schema, onRetry: () => retries++ });
+    const store = createPostgresStore({ pool, schema, onRetry: () => retries++ });
     await store.migrate();
 
     // 8 clients, each on its own provider.
@@ -370,7 +370,7 @@ export async function postgresBenchmarks(): Promise<Result[]> {
     results.push(
       ...(await availabilityBenchmark(
         'PostgreSQL',
-        createPostgresStore({ pool: availabilityPool }, { schema: availabilitySchema }),
+        createPostgresStore({ pool: availabilityPool, schema: availabilitySchema }),
         async (providerId, from, to) => ({
           run: () =>
             availabilityPool.query(

@@ -107,7 +107,7 @@ describe('appointment-kit/postgres', () => {
     const url = inject('databaseUrl');
     const body = (schema: string) => `
 (async () => {
-  const store = createPostgresStore({ connectionString: ${JSON.stringify(url)} }, { schema: '${schema}' });
+  const store = createPostgresStore({ connectionString: ${JSON.stringify(url)}, schema: '${schema}' });
   await store.migrate();
   const scheduler = createScheduler({ store, directory: createPermissiveDirectory(), clock: () => new Date('2026-03-01T00:00:00Z') });
   const booking = { patientId: '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d', providerId: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', type: 'urgent', start: '2026-03-02T09:00:00Z' };

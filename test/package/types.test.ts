@@ -25,7 +25,7 @@ export const postgres: PostgresStore = createPostgresStore({ connectionString: '
 // @ts-expect-error a file name is a string
 createSqliteStore({ filename: 42 });
 // @ts-expect-error a schema name is a string
-createPostgresStore({ connectionString: 'postgres://localhost/clinic' }, { schema: 7 });
+createPostgresStore({ connectionString: 'postgres://localhost/clinic', schema: 7 });
 // @ts-expect-error ranges, not numbers
 findOverlaps([1]);
 `;

@@ -333,7 +333,7 @@ describe('PostgreSQL store and the host', () => {
     const parsers = [1184, 114, 3802, 20].map((oid) => pg.types.getTypeParser(oid));
     const pool = new pg.Pool({ connectionString: stores.url, max: 4 });
     const schema = `host_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const store = createPostgresStore({ pool }, { schema });
+    const store = createPostgresStore({ pool, schema });
     await store.migrate();
     await store.migrate();
     const result = await store.insertAppointments([newRow({ start: at('2026-03-02T09:00:00Z') })], {
@@ -353,7 +353,7 @@ describe('PostgreSQL store and the host', () => {
     const prefix = `s${randomUUID().replaceAll('-', '')}${'x'.repeat(27)}`;
     const schemas = [`${prefix}_aa`, `${prefix}_bb`, `short_${randomUUID().replaceAll('-', '').slice(0, 8)}`];
     expect(schemas[0]).toHaveLength(63);
-    const open = () => schemas.map((schema) => createPostgresStore({ pool }, { schema }));
+    const open = () => schemas.map((schema) => createPostgresStore({ pool, schema }));
     let shared = open();
     for (const store of shared) await store.migrate();
     const bookAll = async (round: number) => {
@@ -381,14 +381,14 @@ describe('PostgreSQL store and the host', () => {
   });
 
   it('refuses a schema name that is not a plain identifier', () => {
-    expect(() => createPostgresStore({ connectionString: stores.url }, { schema: 'x"; DROP' })).toThrow(TypeError);
+    expect(() => createPostgresStore({ connectionString: stores.url, schema: 'x"; DROP' })).toThrow(TypeError);
   });
 });
 
 describe('PostgreSQL under concurrency', () => {
   it('never double-books with 24 concurrent connections on overlapping times, and no deadlock leaks', async () => {
     const pool = new pg.Pool({ connectionString: stores.url, max: 24 });
-    const store = createPostgresStore({ pool }, { schema: `conc_${randomUUID().replaceAll('-', '').slice(0, 12)}` });
+    const store = createPostgresStore({ pool, schema: `conc_${randomUUID().replaceAll('-', '').slice(0, 12)}` });
     await store.migrate();
     const scheduler = createScheduler({
       store,

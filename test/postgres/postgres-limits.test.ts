@@ -94,7 +94,7 @@ describe('PostgreSQL: one limited booking in one statement', () => {
     base = stores.create();
     await base.migrate();
     pool = new pg.Pool({ connectionString: stores.url, max: 20 });
-    store = createPostgresStore({ pool }, { schema: base.schema });
+    store = createPostgresStore({ pool, schema: base.schema });
   });
   afterAll(async () => {
     await store.close();
@@ -278,7 +278,7 @@ describe('PostgreSQL: one limited booking in one statement', () => {
     const name = `limits_${randomUUID().slice(0, 8)}`;
     const url = new URL(stores.url);
     url.searchParams.set('application_name', name);
-    const booking = createPostgresStore({ connectionString: url.toString() }, { schema: base.schema });
+    const booking = createPostgresStore({ connectionString: url.toString(), schema: base.schema });
     const providerId = randomUUID();
     const scheduler = createScheduler({ store: booking, directory: limitedDirectory({ perDay: 2 }), clock: CLOCK });
     await scheduler.book(
@@ -302,7 +302,7 @@ describe('PostgreSQL: one limited booking in one statement', () => {
       max: 20,
       options: '-c default_transaction_isolation=repeatable\\ read',
     });
-    const onRepeatable = createPostgresStore({ pool: repeatable }, { schema: base.schema });
+    const onRepeatable = createPostgresStore({ pool: repeatable, schema: base.schema });
     try {
       const { rows } = await repeatable.query<{ level: string }>(
         "SELECT current_setting('transaction_isolation') AS level",

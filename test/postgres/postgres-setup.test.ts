@@ -29,7 +29,7 @@ describe('PostgreSQL setup errors say what to do, at once', () => {
     ['a wrong password', () => withUrl((url) => (url.password = 'not-the-password')), 'AUTHENTICATION_FAILED'],
     ['an unknown database', () => withUrl((url) => (url.pathname = '/no_such_database')), 'DATABASE_NOT_FOUND'],
   ] as const)('names %s', async (_what, url, code) => {
-    const store = createPostgresStore({ connectionString: url() }, { schema: 'setup_errors' });
+    const store = createPostgresStore({ connectionString: url(), schema: 'setup_errors' });
     const error = await rejectionOf(store.migrate());
     expect(error).toBeInstanceOf(SetupError);
     expect(error).toMatchObject({ code, httpStatus: 500, name: 'SetupError' });
@@ -38,10 +38,10 @@ describe('PostgreSQL setup errors say what to do, at once', () => {
 
   it('names a server that cannot be reached', async () => {
     const port = await closedPort();
-    const store = createPostgresStore(
-      { connectionString: withUrl((url) => (url.port = String(port))) },
-      { schema: 'setup_errors' },
-    );
+    const store = createPostgresStore({
+      connectionString: withUrl((url) => (url.port = String(port))),
+      schema: 'setup_errors',
+    });
     const error = await rejectionOf(store.migrate());
     expect(error).toBeInstanceOf(SetupError);
     expect(error).toMatchObject({ code: 'DATABASE_UNREACHABLE' });

@@ -21,7 +21,7 @@ export function postgresStores() {
     create(): PostgresStore {
       const schema = `t_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
       created.push(schema);
-      return createPostgresStore({ connectionString: url }, { schema });
+      return createPostgresStore({ connectionString: url, schema });
     },
   };
 }

@@ -18,10 +18,10 @@ const random = () => {
 const store =
   kind === 'sqlite'
     ? (await import('appointment-kit/sqlite')).createSqliteStore({ filename: target[0] })
-    : (await import('appointment-kit/postgres')).createPostgresStore(
-        { connectionString: target[0] },
-        { schema: target[1] },
-      );
+    : (await import('appointment-kit/postgres')).createPostgresStore({
+        connectionString: target[0],
+        schema: target[1],
+      });
 const patientId = '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d';
 const scheduler = createScheduler({
   store,

@@ -121,7 +121,7 @@ describe('period limits under 4 OS processes × 2 lanes, PostgreSQL', () => {
   const url = inject('databaseUrl');
   async function migratedSchema(): Promise<string> {
     const schema = `limits_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const store = createPostgresStore({ connectionString: url }, { schema });
+    const store = createPostgresStore({ connectionString: url, schema });
     await store.migrate();
     await store.close();
     return schema;

@@ -12,7 +12,7 @@ const random = () => {
   return seed / 2 ** 32;
 };
 
-const store = createPostgresStore({ connectionString: url }, { schema });
+const store = createPostgresStore({ connectionString: url, schema });
 const scheduler = createScheduler({
   store,
   // Providers who take bookings at any hour: these runs are about concurrency, not hours.

@@ -22,7 +22,7 @@ describe('PostgreSQL under several OS processes', () => {
   it('never double-books: 4 processes × 6 connections × 150 attempts on overlapping times for 3 providers', async () => {
     const url = inject('databaseUrl');
     const schema = `procs_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const store = createPostgresStore({ connectionString: url }, { schema });
+    const store = createPostgresStore({ connectionString: url, schema });
     await store.migrate();
     await store.close();
     const providers = [randomUUID(), randomUUID(), randomUUID()].join(',');
