@@ -86,6 +86,9 @@ export const AUDIT_ACTIONS = [
   'viewed',
   'listed',
 ] as const;
+/** The audit actions that record reads, not changes: they leave the version as it was. */
+export const READ_AUDIT_ACTIONS = Object.freeze(['viewed', 'listed'] as const);
+
 /** An audit action; `viewed` and `listed` are written only when read auditing is on. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

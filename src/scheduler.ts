@@ -68,6 +68,8 @@ import type { AppointmentChange, AppointmentPatch, AppointmentStore, NewAuditEnt
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
+/** The actor of what the library does on nobody's behalf (a reminder claimed by a worker with no user). */
+const SYSTEM_ACTOR_ID = 'system';
 /** How often an operation that read its own version retries after losing a race. */
 const RACE_RETRIES = 5;
 
@@ -1199,7 +1201,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const appointmentId = parseInput(schemas.appointmentId, id, 'id');
       const parsed = parseChannel(channel);
       if (actor !== undefined) assertActor(actor);
-      return store.claimReminder(appointmentId, parsed, now(), actor?.id ?? null);
+      const at = now();
+      return store.claimReminder(appointmentId, parsed, {
+        at,
+        actorId: actor?.id ?? SYSTEM_ACTOR_ID,
+        auditId: randomUUID(),
+        changes: { [`reminders.${parsed}`]: { before: null, after: at } },
+      });
     },
   };
 

@@ -73,7 +73,7 @@ export interface AppointmentStore {
    * Marks the reminder of `channel` as sent at `at` if it is unclaimed and the appointment is
    * scheduled or confirmed, with a `reminder_sent` audit entry. True for exactly one caller.
    */
-  claimReminder(id: string, channel: ReminderChannel, at: Date, actorId: string | null): Promise<boolean>;
+  claimReminder(id: string, channel: ReminderChannel, claim: ReminderClaim): Promise<boolean>;
 
   /** Appends audit entries that record reads (`viewed`, `listed`). */
   appendAudit(entries: readonly NewAuditEntry[]): Promise<void>;
@@ -87,11 +87,8 @@ export interface AppointmentStore {
   /** Appointments matching `filter`, sorted by start (then id), with the total before paging. */
   listAppointments(filter: AppointmentFilter, page?: PageRequest): Promise<{ items: Appointment[]; total: number }>;
 
-  /**
-   * The provider's occupying appointments whose occupied ranges meet `[from, to)`, by start.
-   * `excludeId` leaves one appointment out (a reschedule's own).
-   */
-  findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]>;
+  /** The provider's occupying appointments whose occupied ranges meet `[from, to)`, by start. */
+  findOccupying(providerId: string, from: Date, to: Date): Promise<Appointment[]>;
 
   /**
    * What period limits count: the provider's occupying appointments starting in `[from, to)`,
@@ -107,6 +104,19 @@ export interface AppointmentStore {
 
   /** The audit trail of one appointment, by version (then by write order). */
   auditTrail(appointmentId: string): Promise<AuditEntry[]>;
+}
+
+/**
+ * A reminder claim as the Scheduler decides it: the instant, the acting user (the Scheduler's
+ * `system` when no one acts), and its audit entry's id and changes. The store writes them as
+ * given, adding only what the database decides: the version the claim produced, and an
+ * `updatedAt` that never runs backwards.
+ */
+export interface ReminderClaim {
+  readonly at: Date;
+  readonly actorId: string;
+  readonly auditId: string;
+  readonly changes: FieldChanges;
 }
 
 /** A new appointment for {@link AppointmentStore.insertAppointments}; the store assigns the confirmation code. */

@@ -7,6 +7,8 @@ import {
   IMMUTABLE_APPOINTMENT_COLUMNS,
   INITIAL_STATUSES_SQL,
   NOT_OCCUPYING_SQL,
+  READ_AUDIT_ACTIONS_SQL,
+  UPCOMING_STATUSES_SQL,
   UUID_REGEX_SQL,
 } from '../shared/sql-lists.js';
 import { checkSchemaName, SQLSTATE } from './schema.js';
@@ -86,7 +88,7 @@ function initialSchema(schema: string): Migration {
         `CREATE INDEX appointments_provider_start ON ${s}.appointments (provider_id, start)`,
         `CREATE INDEX appointments_patient_start ON ${s}.appointments (patient_id, start)`,
         `CREATE INDEX appointments_start ON ${s}.appointments (start)`,
-        `CREATE INDEX appointments_upcoming ON ${s}.appointments (start) WHERE status IN ('scheduled', 'confirmed')`,
+        `CREATE INDEX appointments_upcoming ON ${s}.appointments (start) WHERE status IN (${UPCOMING_STATUSES_SQL})`,
         `CREATE INDEX appointments_series ON ${s}.appointments (series_id, occurrence_index) WHERE series_id IS NOT NULL`,
         `CREATE UNIQUE INDEX appointments_idempotency_key ON ${s}.appointments (idempotency_key)
           WHERE idempotency_key IS NOT NULL`,
@@ -253,7 +255,7 @@ function hardening(schema: string): Migration {
         `ALTER TABLE ${s}.appointment_audit_log DISABLE TRIGGER appointment_audit_log_append_only`,
         `UPDATE ${s}.appointment_audit_log AS entry SET version = numbered.version
           FROM (
-            SELECT id, greatest(1, count(*) FILTER (WHERE action NOT IN ('viewed', 'listed'))
+            SELECT id, greatest(1, count(*) FILTER (WHERE action NOT IN (${READ_AUDIT_ACTIONS_SQL}))
               OVER (PARTITION BY appointment_id ORDER BY at, seq)) AS version
             FROM ${s}.appointment_audit_log
           ) AS numbered

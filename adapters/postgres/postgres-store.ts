@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Appointment, AuditEntry, ReminderChannel } from '../../src/appointment.js';
 import {
@@ -26,6 +26,7 @@ import type {
   NewAppointmentRow,
   NewAuditEntry,
   PageRequest,
+  ReminderClaim,
   StatisticsFilter,
   StoreStatistics,
   UpcomingWindows,
@@ -569,9 +570,9 @@ class PostgresAppointmentStore implements PostgresStore {
     }
   }
 
-  async claimReminder(id: string, channel: ReminderChannel, at: Date, actorId: string | null): Promise<boolean> {
+  async claimReminder(id: string, channel: ReminderChannel, claim: ReminderClaim): Promise<boolean> {
     const column = REMINDER_COLUMNS[channel];
-    const changes = { [`reminders.${channel}`]: { before: null, after: at } };
+    const { at, actorId, auditId, changes } = claim;
     // One statement: the conditional update takes the row lock, so a racing claimer re-checks
     // the column after the winner commits and updates nothing. `updated_at` never runs
     // backwards, whatever this caller's clock says; the audit entry takes the claimed version.
@@ -579,12 +580,12 @@ class PostgresAppointmentStore implements PostgresStore {
       WITH claimed AS (
         UPDATE ${this.#table('appointments')}
            SET ${sql.id(column)} = ${at}::timestamptz, version = version + 1,
-               updated_at = greatest(updated_at, ${at}::timestamptz), updated_by = ${actorId ?? 'system'}::text
+               updated_at = greatest(updated_at, ${at}::timestamptz), updated_by = ${actorId}::text
          WHERE id = ${id}::text AND ${sql.id(column)} IS NULL AND status IN (${sql.join(UPCOMING_STATUSES)})
         RETURNING id, version, updated_at
       )
       INSERT INTO ${this.#table('appointment_audit_log')} (id, appointment_id, action, actor_id, at, version, changes)
-      SELECT ${randomUUID()}::text, id, 'reminder_sent', ${actorId}::text, updated_at, version, ${JSON.stringify(changes)}::jsonb
+      SELECT ${auditId}::text, id, 'reminder_sent', ${actorId}::text, updated_at, version, ${JSON.stringify(changes)}::jsonb
       FROM claimed
       RETURNING appointment_id`;
     try {
@@ -615,9 +616,9 @@ class PostgresAppointmentStore implements PostgresStore {
     return this.#run(() => sharedQueries.listAppointments(this.#readContext, filter, page));
   }
 
-  findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]> {
+  findOccupying(providerId: string, from: Date, to: Date): Promise<Appointment[]> {
     return this.#run(async () => {
-      const rows = await this.#occupying(this.#db, providerId, from, to, excludeId).selectAll().execute();
+      const rows = await this.#occupying(this.#db, providerId, from, to).selectAll().execute();
       return rows.map((row) => decodeAppointment(row, POSTGRES_CODEC));
     });
   }

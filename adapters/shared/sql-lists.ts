@@ -1,8 +1,10 @@
+import { READ_AUDIT_ACTIONS } from '../../src/appointment.js';
 import {
   APPOINTMENT_STATUSES,
   INITIAL_STATUSES,
   NON_OCCUPYING_STATUSES,
   STATUS_TRANSITIONS,
+  UPCOMING_STATUSES,
 } from '../../src/status.js';
 
 /**
@@ -21,6 +23,12 @@ export const NOT_OCCUPYING_SQL = quoteList(NON_OCCUPYING_STATUSES);
 export const ALLOWED_TRANSITIONS_SQL = quoteList(
   Object.entries(STATUS_TRANSITIONS).flatMap(([from, targets]) => targets.map((to) => `${from}>${to}`)),
 );
+
+/** `'scheduled', 'confirmed'`: the statuses still to come. */
+export const UPCOMING_STATUSES_SQL = quoteList(UPCOMING_STATUSES);
+
+/** `'viewed', 'listed'`: the audit actions that record reads. */
+export const READ_AUDIT_ACTIONS_SQL = quoteList(READ_AUDIT_ACTIONS);
 
 /** `'scheduled'`: the statuses a row may be inserted in. */
 export const INITIAL_STATUSES_SQL = quoteList(INITIAL_STATUSES);

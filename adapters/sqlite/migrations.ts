@@ -7,6 +7,7 @@ import {
   IMMUTABLE_APPOINTMENT_COLUMNS,
   INITIAL_STATUSES_SQL,
   NOT_OCCUPYING_SQL,
+  READ_AUDIT_ACTIONS_SQL,
   UUID_GLOB_SQL,
 } from '../shared/sql-lists.js';
 import { CONFIRMATION_COUNTER, TABLES } from './schema.js';
@@ -173,7 +174,7 @@ const hardening: Migration = {
       `UPDATE ${audit} SET version = max(1, (
         SELECT count(*) FROM ${audit} AS earlier
         WHERE earlier.appointment_id = ${audit}.appointment_id
-          AND earlier.action NOT IN ('viewed', 'listed')
+          AND earlier.action NOT IN (${READ_AUDIT_ACTIONS_SQL})
           AND (earlier.at < ${audit}.at OR (earlier.at = ${audit}.at AND earlier.rowid <= ${audit}.rowid))
       ))`,
       `CREATE TRIGGER appointment_audit_log_no_update BEFORE UPDATE ON ${audit}

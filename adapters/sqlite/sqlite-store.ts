@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CompiledQuery, Kysely, type SqliteDatabase, sql, type Transaction } from 'kysely';
@@ -28,6 +27,7 @@ import type {
   NewAppointmentRow,
   NewAuditEntry,
   PageRequest,
+  ReminderClaim,
   StatisticsFilter,
   StoreStatistics,
   UpcomingWindows,
@@ -361,17 +361,17 @@ class SqliteAppointmentStore implements SqliteStore {
     });
   }
 
-  claimReminder(id: string, channel: ReminderChannel, at: Date, actorId: string | null): Promise<boolean> {
+  claimReminder(id: string, channel: ReminderChannel, claim: ReminderClaim): Promise<boolean> {
     const column = REMINDER_COLUMNS[channel];
     return this.#write(async (trx) => {
       // `updated_at` never runs backwards, whatever this caller's clock says.
       const claimed = await trx
         .updateTable(APPOINTMENTS)
         .set({
-          [column]: at.getTime(),
+          [column]: claim.at.getTime(),
           version: sql<number>`version + 1`,
-          updated_at: sql<number>`max(updated_at, ${at.getTime()})`,
-          updated_by: actorId ?? 'system',
+          updated_at: sql<number>`max(updated_at, ${claim.at.getTime()})`,
+          updated_by: claim.actorId,
         })
         .where('id', '=', id)
         .where(column, 'is', null)
@@ -381,13 +381,13 @@ class SqliteAppointmentStore implements SqliteStore {
       if (claimed === undefined) return false;
       await insertAuditEntries(trx, [
         {
-          id: randomUUID(),
+          id: claim.auditId,
           appointmentId: id,
           action: 'reminder_sent',
-          actorId,
+          actorId: claim.actorId,
           at: new Date(claimed.updated_at),
           version: claimed.version,
-          changes: { [`reminders.${channel}`]: { before: null, after: at } },
+          changes: claim.changes,
         },
       ]);
       return true;
@@ -415,11 +415,11 @@ class SqliteAppointmentStore implements SqliteStore {
   }
 
   /** On the availability hot path: one cached prepared statement, run synchronously. */
-  findOccupying(providerId: string, from: Date, to: Date, excludeId?: string): Promise<Appointment[]> {
+  findOccupying(providerId: string, from: Date, to: Date): Promise<Appointment[]> {
     return this.#readSync((database) =>
       database
         .prepare(OCCUPYING_ROWS_SQL)
-        .all(occupyingParameters(providerId, from, to, excludeId))
+        .all(occupyingParameters(providerId, from, to))
         .map((row) => decodeAppointment(row as Record<string, unknown>, SQLITE_CODEC)),
     );
   }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ReminderChannel } from '../appointment.js';
 import { ConflictError, InvalidTransitionError, NotFoundError, SchedulingError, StaleVersionError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import type { AppointmentChange, AppointmentStore, NewAppointmentRow } from '../store.js';
+import type { AppointmentChange, AppointmentStore, NewAppointmentRow, ReminderClaim } from '../store.js';
 import { newAppointmentRow as newRow } from './rows.js';
 
 const at = (iso: string) => new Date(iso);
@@ -77,6 +78,17 @@ export interface StoreConformanceOptions {
  * });
  * ```
  */
+/** A claim of `channel`'s reminder at `when` by `actorId`, as the Scheduler builds one. */
+function reminderClaim(channel: ReminderChannel, when: string, actorId: string): ReminderClaim {
+  const claimAt = new Date(when);
+  return {
+    at: claimAt,
+    actorId,
+    auditId: randomUUID(),
+    changes: { [`reminders.${channel}`]: { before: null, after: claimAt } },
+  };
+}
+
 export function runStoreConformance(
   name: string,
   createStore: () => Promise<AppointmentStore>,
@@ -419,7 +431,9 @@ export function runStoreConformance(
       check('gives the claim to exactly one of many racing callers', async () => {
         const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
         const claims = await Promise.all(
-          Array.from({ length: 12 }, () => store.claimReminder(a?.id ?? '', 'sms', at('2026-03-01T10:00:00Z'), null)),
+          Array.from({ length: 12 }, () =>
+            store.claimReminder(a?.id ?? '', 'sms', reminderClaim('sms', '2026-03-01T10:00:00Z', 'system')),
+          ),
         );
         expect(claims.filter(Boolean)).toHaveLength(1);
         const stored = await store.getAppointment(a?.id ?? '');
@@ -429,7 +443,9 @@ export function runStoreConformance(
           'created',
           'reminder_sent',
         ]);
-        expect(await store.claimReminder(a?.id ?? '', 'email', at('2026-03-01T10:00:00Z'), 'worker')).toBe(true);
+        expect(
+          await store.claimReminder(a?.id ?? '', 'email', reminderClaim('email', '2026-03-01T10:00:00Z', 'worker')),
+        ).toBe(true);
       });
 
       check('claims nothing for a cancelled or unknown appointment', async () => {
@@ -442,8 +458,12 @@ export function runStoreConformance(
             cancelledBy: 'u',
           }),
         ]);
-        expect(await store.claimReminder(a?.id ?? '', 'sms', at('2026-03-01T10:00:00Z'), null)).toBe(false);
-        expect(await store.claimReminder(randomUUID(), 'sms', at('2026-03-01T10:00:00Z'), null)).toBe(false);
+        expect(
+          await store.claimReminder(a?.id ?? '', 'sms', reminderClaim('sms', '2026-03-01T10:00:00Z', 'system')),
+        ).toBe(false);
+        expect(
+          await store.claimReminder(randomUUID(), 'sms', reminderClaim('sms', '2026-03-01T10:00:00Z', 'system')),
+        ).toBe(false);
       });
     });
 
@@ -514,10 +534,8 @@ export function runStoreConformance(
         const meeting = await store.findOccupying('p1', at('2026-03-02T09:29:00Z'), at('2026-03-04T09:01:00Z'));
         expect(meeting.map((item) => item.id)).toEqual([ids[0], ids[3]]);
         expect(
-          (await store.findOccupying('p1', at('2026-03-02T00:00:00Z'), at('2026-03-06T00:00:00Z'), ids[0])).map(
-            (i) => i.id,
-          ),
-        ).toEqual([ids[3], ids[4]]);
+          (await store.findOccupying('p1', at('2026-03-02T00:00:00Z'), at('2026-03-06T00:00:00Z'))).map((i) => i.id),
+        ).toEqual([ids[0], ids[3], ids[4]]);
       });
 
       check('aggregates statistics', async () => {
@@ -554,7 +572,7 @@ export function runStoreConformance(
         const ids = await seed();
         const due = await store.dueReminders('email', at('2026-03-02T00:00:00Z'), at('2026-03-04T09:00:00Z'), 10);
         expect(due.map((item) => item.id)).toEqual([ids[0], ids[2]]);
-        await store.claimReminder(ids[0] ?? '', 'email', at('2026-03-01T10:00:00Z'), null);
+        await store.claimReminder(ids[0] ?? '', 'email', reminderClaim('email', '2026-03-01T10:00:00Z', 'system'));
         expect(
           (await store.dueReminders('email', at('2026-03-02T00:00:00Z'), at('2026-03-04T09:00:00Z'), 10)).map(
             (i) => i.id,
