@@ -1,16 +1,6 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { LIMITS } from '../../src/limits.js';
-import {
-  ALL_STATUSES_SQL,
-  ALLOWED_TRANSITIONS_SQL,
-  CANONICAL_ID_COLUMNS,
-  IMMUTABLE_APPOINTMENT_COLUMNS,
-  INITIAL_STATUSES_SQL,
-  NOT_OCCUPYING_SQL,
-  READ_AUDIT_ACTIONS_SQL,
-  UPCOMING_STATUSES_SQL,
-  UUID_REGEX_SQL,
-} from '../shared/sql-lists.js';
+import * as lists from '../shared/sql-lists.js';
 import { checkSchemaName, SQLSTATE } from './schema.js';
 
 /**
@@ -32,7 +22,7 @@ function initialSchema(schema: string): Migration {
           patient_id text NOT NULL,
           provider_id text NOT NULL,
           type text NOT NULL,
-          status text NOT NULL CHECK (status IN (${ALL_STATUSES_SQL})),
+          status text NOT NULL CHECK (status IN (${lists.ALL_STATUSES_SQL})),
           start timestamptz NOT NULL,
           "end" timestamptz NOT NULL CHECK ("end" > start),
           duration_minutes integer NOT NULL CHECK (duration_minutes BETWEEN ${duration.min} AND ${duration.max}),
@@ -73,11 +63,11 @@ function initialSchema(schema: string): Migration {
           CONSTRAINT appointments_no_overlap EXCLUDE USING gist (
             provider_id WITH =,
             tstzrange(occupied_start, occupied_end, '[)') WITH &&
-          ) WHERE (status NOT IN (${NOT_OCCUPYING_SQL}))
+          ) WHERE (status NOT IN (${lists.NOT_OCCUPYING_SQL}))
         )`,
         `CREATE FUNCTION ${s}.appointments_status_transition() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          IF NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${ALLOWED_TRANSITIONS_SQL}) THEN
+          IF NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${lists.ALLOWED_TRANSITIONS_SQL}) THEN
             RAISE EXCEPTION 'invalid status transition % -> %', OLD.status, NEW.status
               USING ERRCODE = '${SQLSTATE.invalidTransition}';
           END IF;
@@ -88,7 +78,7 @@ function initialSchema(schema: string): Migration {
         `CREATE INDEX appointments_provider_start ON ${s}.appointments (provider_id, start)`,
         `CREATE INDEX appointments_patient_start ON ${s}.appointments (patient_id, start)`,
         `CREATE INDEX appointments_start ON ${s}.appointments (start)`,
-        `CREATE INDEX appointments_upcoming ON ${s}.appointments (start) WHERE status IN (${UPCOMING_STATUSES_SQL})`,
+        `CREATE INDEX appointments_upcoming ON ${s}.appointments (start) WHERE status IN (${lists.UPCOMING_STATUSES_SQL})`,
         `CREATE INDEX appointments_series ON ${s}.appointments (series_id, occurrence_index) WHERE series_id IS NOT NULL`,
         `CREATE UNIQUE INDEX appointments_idempotency_key ON ${s}.appointments (idempotency_key)
           WHERE idempotency_key IS NOT NULL`,
@@ -140,7 +130,7 @@ const refusal = (
  */
 function hardening(schema: string): Migration {
   const s = `"${schema}"`;
-  const nonCanonical = (column: string) => `(${column} ~ ${UUID_REGEX_SQL} AND ${column} <> lower(${column}))`;
+  const nonCanonical = (column: string) => `(${column} ~ ${lists.UUID_REGEX_SQL} AND ${column} <> lower(${column}))`;
   // The provider's occupying appointments starting in [from, to). The bounds are row comparisons
   // too: only a (provider_id, start) index can serve them, so the plan stays a range read of the
   // covering index even on missing or skewed statistics, where it would otherwise read the
@@ -148,7 +138,7 @@ function hardening(schema: string): Migration {
   const occupyingIn = (from: string, to: string) => `provider_id = provider
              AND (provider_id, start) >= (provider, ${from})
              AND (provider_id, start) < (provider, ${to})
-             AND status NOT IN (${NOT_OCCUPYING_SQL})`;
+             AND status NOT IN (${lists.NOT_OCCUPYING_SQL})`;
   // One window's bookings and minutes (`window` a jsonb {from, to, type}).
   const windowCount = (window: string) => `
               SELECT count(*) AS bookings, coalesce(sum(duration_minutes), 0) AS minutes
@@ -164,11 +154,11 @@ function hardening(schema: string): Migration {
           (column) => `UPDATE ${s}.appointments SET ${column} = lower(${column}) WHERE ${nonCanonical(column)}`,
         ),
         `ALTER TABLE ${s}.appointments ADD CONSTRAINT appointments_canonical_ids
-          CHECK (NOT (${CANONICAL_ID_COLUMNS.map((column) => `coalesce(${nonCanonical(column)}, false)`).join(' OR ')}))`,
+          CHECK (NOT (${lists.CANONICAL_ID_COLUMNS.map((column) => `coalesce(${nonCanonical(column)}, false)`).join(' OR ')}))`,
         // Period limits count a provider's occupying appointments by start, under the provider's
         // lock: an index-only scan.
         `CREATE INDEX appointments_provider_counted ON ${s}.appointments (provider_id, start)
-          INCLUDE (type, duration_minutes, id) WHERE status NOT IN (${NOT_OCCUPYING_SQL})`,
+          INCLUDE (type, duration_minutes, id) WHERE status NOT IN (${lists.NOT_OCCUPYING_SQL})`,
         // Whether one booking has room under its period limits, decided after the provider's
         // lock is held. `limits.windows` are the periods ({from, to, type}) whose occupying
         // appointments (starting in [from, to), of that type or of any when null) are counted,
@@ -232,7 +222,7 @@ function hardening(schema: string): Migration {
           SQLSTATE.initialStatus,
         ),
         `CREATE TRIGGER appointments_initial_status BEFORE INSERT ON ${s}.appointments
-          FOR EACH ROW WHEN (NEW.status NOT IN (${INITIAL_STATUSES_SQL}))
+          FOR EACH ROW WHEN (NEW.status NOT IN (${lists.INITIAL_STATUSES_SQL}))
           EXECUTE FUNCTION ${s}.appointments_initial_status()`,
         refusal(`${s}.appointments_never_deleted`, 'appointments are never deleted', SQLSTATE.appointmentsNeverDeleted),
         `CREATE TRIGGER appointments_never_deleted BEFORE DELETE ON ${s}.appointments
@@ -245,8 +235,8 @@ function hardening(schema: string): Migration {
           SQLSTATE.immutableColumn,
         ),
         `CREATE TRIGGER appointments_immutable_columns
-          BEFORE UPDATE OF ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')} ON ${s}.appointments
-          FOR EACH ROW WHEN (${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `NEW."${column}" IS DISTINCT FROM OLD."${column}"`).join(' OR ')})
+          BEFORE UPDATE OF ${lists.IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')} ON ${s}.appointments
+          FOR EACH ROW WHEN (${lists.IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `NEW."${column}" IS DISTINCT FROM OLD."${column}"`).join(' OR ')})
           EXECUTE FUNCTION ${s}.appointments_immutable_columns()`,
         `CREATE TRIGGER appointment_audit_log_never_truncated BEFORE TRUNCATE ON ${s}.appointment_audit_log
           FOR EACH STATEMENT EXECUTE FUNCTION ${s}.appointment_audit_log_append_only()`,
@@ -255,7 +245,7 @@ function hardening(schema: string): Migration {
         `ALTER TABLE ${s}.appointment_audit_log DISABLE TRIGGER appointment_audit_log_append_only`,
         `UPDATE ${s}.appointment_audit_log AS entry SET version = numbered.version
           FROM (
-            SELECT id, greatest(1, count(*) FILTER (WHERE action NOT IN (${READ_AUDIT_ACTIONS_SQL}))
+            SELECT id, greatest(1, count(*) FILTER (WHERE action NOT IN (${lists.READ_AUDIT_ACTIONS_SQL}))
               OVER (PARTITION BY appointment_id ORDER BY at, seq)) AS version
             FROM ${s}.appointment_audit_log
           ) AS numbered

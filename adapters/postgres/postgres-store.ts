@@ -16,21 +16,7 @@ import {
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
 import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
-import type {
-  AppointmentChange,
-  AppointmentFilter,
-  AppointmentStore,
-  IdempotencyRecord,
-  InsertOptions,
-  InsertResult,
-  NewAppointmentRow,
-  NewAuditEntry,
-  PageRequest,
-  ReminderClaim,
-  StatisticsFilter,
-  StoreStatistics,
-  UpcomingWindows,
-} from '../../src/store.js';
+import type * as Contract from '../../src/store.js';
 import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
 import { decodeIdempotencyRecord, encodeSkipped } from '../shared/idempotency.js';
 import { exceededLimit, type LimitCount } from '../shared/limits.js';
@@ -55,8 +41,8 @@ export type PostgresStoreOptions = PostgresConnection & {
   readonly onRetry?: (sqlState: string) => void;
 };
 
-/** The PostgreSQL {@link AppointmentStore}. */
-export interface PostgresStore extends AppointmentStore {
+/** The PostgreSQL {@link Contract.AppointmentStore}. */
+export interface PostgresStore extends Contract.AppointmentStore {
   readonly dialect: 'postgres';
   /** The schema this store uses. */
   readonly schema: string;
@@ -173,7 +159,10 @@ class PostgresAppointmentStore implements PostgresStore {
     await this.#endPool();
   }
 
-  async insertAppointments(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
+  async insertAppointments(
+    rows: readonly Contract.NewAppointmentRow[],
+    options: Contract.InsertOptions,
+  ): Promise<Contract.InsertResult> {
     const [only] = rows;
     if (
       rows.length === 1 &&
@@ -196,7 +185,7 @@ class PostgresAppointmentStore implements PostgresStore {
    * its confirmation number and its audit row. The exclusion constraint is the check; when it
    * fires, the blocking ids are looked up afterwards.
    */
-  async #insertOne(row: NewAppointmentRow, options: InsertOptions): Promise<InsertResult> {
+  async #insertOne(row: Contract.NewAppointmentRow, options: Contract.InsertOptions): Promise<Contract.InsertResult> {
     const stored = { ...row.appointment, ...firstRowExtras(row.appointment, options) };
     const columns = withOccupiedRange(encodeAppointmentFields(stored, POSTGRES_CODEC), stored);
     const names = Object.keys(columns);
@@ -236,10 +225,10 @@ class PostgresAppointmentStore implements PostgresStore {
    * predate the lock: the caller then books in a transaction of its own.
    */
   async #insertOneLimited(
-    row: NewAppointmentRow,
+    row: Contract.NewAppointmentRow,
     limits: readonly PeriodLimitCheck[],
-    options: InsertOptions,
-  ): Promise<InsertResult | null> {
+    options: Contract.InsertOptions,
+  ): Promise<Contract.InsertResult | null> {
     const stored = { ...row.appointment, ...firstRowExtras(row.appointment, options) };
     const columns = withOccupiedRange(encodeAppointmentFields(stored, POSTGRES_CODEC), stored);
     const names = Object.keys(columns);
@@ -301,7 +290,10 @@ class PostgresAppointmentStore implements PostgresStore {
    * meeting the first one's appointment as a conflict. Then each provider is locked, every clash
    * found with one query, the rows that go in decided in memory and inserted in bulk.
    */
-  async #insertMany(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
+  async #insertMany(
+    rows: readonly Contract.NewAppointmentRow[],
+    options: Contract.InsertOptions,
+  ): Promise<Contract.InsertResult> {
     try {
       return await this.#transaction(async (trx) => {
         if (options.idempotency !== undefined) {
@@ -322,10 +314,10 @@ class PostgresAppointmentStore implements PostgresStore {
         // Counted after the provider locks, in a statement of its own: at READ COMMITTED it sees
         // every booking committed before the lock was ours.
         const limitCounts = await this.#limitCounts(trx, rows);
-        const accepted: Array<NewAppointmentRow['appointment']> = [];
-        const acceptedAudits: NewAuditEntry[] = [];
+        const accepted: Array<Contract.NewAppointmentRow['appointment']> = [];
+        const acceptedAudits: Contract.NewAuditEntry[] = [];
         const skipped: Array<{
-          appointment: NewAppointmentRow['appointment'];
+          appointment: Contract.NewAppointmentRow['appointment'];
           conflictingIds: string[];
           reasons?: readonly UnavailableReason[];
         }> = [];
@@ -397,7 +389,10 @@ class PostgresAppointmentStore implements PostgresStore {
     }
   }
 
-  async #bulkInsert(trx: Trx, appointments: ReadonlyArray<NewAppointmentRow['appointment']>): Promise<Appointment[]> {
+  async #bulkInsert(
+    trx: Trx,
+    appointments: ReadonlyArray<Contract.NewAppointmentRow['appointment']>,
+  ): Promise<Appointment[]> {
     const encoded = appointments.map((appointment) =>
       withOccupiedRange(encodeAppointmentFields(appointment, POSTGRES_CODEC), appointment),
     );
@@ -424,7 +419,7 @@ class PostgresAppointmentStore implements PostgresStore {
    */
   async #limitCounts(
     trx: Trx,
-    rows: readonly NewAppointmentRow[],
+    rows: readonly Contract.NewAppointmentRow[],
     excludeId?: string,
   ): Promise<Map<string, LimitCount>> {
     const checks = rows.flatMap((row, rowIndex) =>
@@ -459,7 +454,7 @@ class PostgresAppointmentStore implements PostgresStore {
   /** For each row index, the ids of stored occupying appointments its occupied range meets: one query. */
   async #existingClashes(
     trx: Trx,
-    appointments: ReadonlyArray<NewAppointmentRow['appointment']>,
+    appointments: ReadonlyArray<Contract.NewAppointmentRow['appointment']>,
   ): Promise<Map<number, string[]>> {
     const candidates = appointments
       .map((appointment, index) => ({ appointment, index }))
@@ -484,9 +479,9 @@ class PostgresAppointmentStore implements PostgresStore {
     return clashes;
   }
 
-  async applyChanges(changes: readonly AppointmentChange[]): Promise<Appointment[]> {
+  async applyChanges(changes: readonly Contract.AppointmentChange[]): Promise<Appointment[]> {
     // The change being written when the database refused, to name the refusal precisely.
-    let failing: { change: AppointmentChange; before: Appointment; next: Appointment } | undefined;
+    let failing: { change: Contract.AppointmentChange; before: Appointment; next: Appointment } | undefined;
     try {
       return await this.#transaction(async (trx) => {
         failing = undefined;
@@ -570,7 +565,7 @@ class PostgresAppointmentStore implements PostgresStore {
     }
   }
 
-  async claimReminder(id: string, channel: ReminderChannel, claim: ReminderClaim): Promise<boolean> {
+  async claimReminder(id: string, channel: ReminderChannel, claim: Contract.ReminderClaim): Promise<boolean> {
     const column = REMINDER_COLUMNS[channel];
     const { at, actorId, auditId, changes } = claim;
     // One statement: the conditional update takes the row lock, so a racing claimer re-checks
@@ -596,7 +591,7 @@ class PostgresAppointmentStore implements PostgresStore {
     }
   }
 
-  async appendAudit(entries: readonly NewAuditEntry[]): Promise<void> {
+  async appendAudit(entries: readonly Contract.NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.#run(() => sql`${this.#auditInsert(entries)}`.execute(this.#rootDb));
   }
@@ -608,11 +603,14 @@ class PostgresAppointmentStore implements PostgresStore {
     });
   }
 
-  getIdempotencyRecord(key: string): Promise<IdempotencyRecord | null> {
+  getIdempotencyRecord(key: string): Promise<Contract.IdempotencyRecord | null> {
     return this.#run(() => readIdempotencyRecord(this.#db, key));
   }
 
-  listAppointments(filter: AppointmentFilter, page?: PageRequest): Promise<{ items: Appointment[]; total: number }> {
+  listAppointments(
+    filter: Contract.AppointmentFilter,
+    page?: Contract.PageRequest,
+  ): Promise<{ items: Appointment[]; total: number }> {
     return this.#run(() => sharedQueries.listAppointments(this.#readContext, filter, page));
   }
 
@@ -642,7 +640,7 @@ class PostgresAppointmentStore implements PostgresStore {
     });
   }
 
-  statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics> {
+  statistics(filter: Contract.StatisticsFilter, windows: Contract.UpcomingWindows): Promise<Contract.StoreStatistics> {
     return this.#run(() => sharedQueries.statistics(this.#readContext, filter, windows));
   }
 
@@ -719,12 +717,12 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 
   /** `INSERT INTO audit ...` of entries; with `from`, each entry is inserted once per row of that CTE. */
-  #auditInsert(entries: readonly NewAuditEntry[], from?: RawBuilder<unknown>): RawBuilder<unknown> {
+  #auditInsert(entries: readonly Contract.NewAuditEntry[], from?: RawBuilder<unknown>): RawBuilder<unknown> {
     const table = this.#table('appointment_audit_log');
-    const values = (entry: NewAuditEntry) =>
+    const values = (entry: Contract.NewAuditEntry) =>
       sql`${entry.id}::text, ${entry.appointmentId}::text, ${entry.action}::text, ${entry.actorId}::text, ${entry.at}::timestamptz, ${entry.version}::integer, ${JSON.stringify(entry.changes)}::jsonb, ${entry.override == null ? null : JSON.stringify(entry.override)}::jsonb`;
     if (from !== undefined) {
-      const [entry] = entries as [NewAuditEntry];
+      const [entry] = entries as [Contract.NewAuditEntry];
       return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes, override) SELECT ${values(entry)} FROM ${from}`;
     }
     return sql`INSERT INTO ${table} (id, appointment_id, action, actor_id, at, version, changes, override) VALUES ${sql.join(
@@ -798,7 +796,7 @@ function quietClient<T>(client: T): T {
 /** The columns plus the occupied range of the appointment they belong to. */
 function withOccupiedRange(
   columns: Record<string, unknown>,
-  appointment: NewAppointmentRow['appointment'],
+  appointment: Contract.NewAppointmentRow['appointment'],
 ): Record<string, unknown> {
   const range = occupiedRange(appointment);
   return { ...columns, occupied_start: range.start, occupied_end: range.end };
@@ -878,19 +876,19 @@ function decodeLimitCounts(value: unknown, windows: number): LimitCount[] {
 }
 
 /** True if a change moves, resizes, re-buffers or re-activates an appointment. */
-function occupancyTouched(change: AppointmentChange): boolean {
+function occupancyTouched(change: Contract.AppointmentChange): boolean {
   return ['status', 'start', 'end', 'bufferBeforeMinutes', 'bufferAfterMinutes'].some((field) => field in change.set);
 }
 
 /** Fields only the first inserted row of a call carries: the series pattern and the idempotency key. */
-function firstRowExtras(appointment: NewAppointmentRow['appointment'], options: InsertOptions) {
+function firstRowExtras(appointment: Contract.NewAppointmentRow['appointment'], options: Contract.InsertOptions) {
   return {
     recurrence: options.seriesRecurrence ?? appointment.recurrence,
     idempotencyKey: options.idempotency?.key ?? appointment.idempotencyKey,
   };
 }
 
-async function readIdempotencyRecord(db: Executor, key: string): Promise<IdempotencyRecord | null> {
+async function readIdempotencyRecord(db: Executor, key: string): Promise<Contract.IdempotencyRecord | null> {
   const row = await db.selectFrom('appointment_idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
   return row === undefined ? null : decodeIdempotencyRecord(row, POSTGRES_CODEC);
 }

@@ -1,15 +1,6 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { LIMITS, MAX_OCCUPIED_MS } from '../../src/limits.js';
-import {
-  ALL_STATUSES_SQL,
-  ALLOWED_TRANSITIONS_SQL,
-  CANONICAL_ID_COLUMNS,
-  IMMUTABLE_APPOINTMENT_COLUMNS,
-  INITIAL_STATUSES_SQL,
-  NOT_OCCUPYING_SQL,
-  READ_AUDIT_ACTIONS_SQL,
-  UUID_GLOB_SQL,
-} from '../shared/sql-lists.js';
+import * as lists from '../shared/sql-lists.js';
 import { CONFIRMATION_COUNTER, TABLES } from './schema.js';
 
 /**
@@ -26,7 +17,7 @@ const overlapGuard = (excludeSelf: string) => `
   WHERE EXISTS (
     SELECT 1 FROM ${TABLES.appointments} AS other
     WHERE other.provider_id = NEW.provider_id
-      AND other.status NOT IN (${NOT_OCCUPYING_SQL})
+      AND other.status NOT IN (${lists.NOT_OCCUPYING_SQL})
       AND other.occupied_start > NEW.start - NEW.buffer_before_minutes * 60000 - ${MAX_OCCUPIED_MS}
       AND other.occupied_start < NEW."end" + NEW.buffer_after_minutes * 60000
       AND other.occupied_end > NEW.start - NEW.buffer_before_minutes * 60000
@@ -41,7 +32,7 @@ const initialSchema: Migration = {
         patient_id TEXT NOT NULL,
         provider_id TEXT NOT NULL,
         type TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN (${ALL_STATUSES_SQL})),
+        status TEXT NOT NULL CHECK (status IN (${lists.ALL_STATUSES_SQL})),
         start INTEGER NOT NULL,
         "end" INTEGER NOT NULL CHECK ("end" > start),
         duration_minutes INTEGER NOT NULL
@@ -77,7 +68,7 @@ const initialSchema: Migration = {
         CHECK (status <> 'cancelled' OR (cancelled_at IS NOT NULL AND length(cancellation_reason) > 0))
       ) STRICT`,
       `CREATE INDEX appointments_provider_occupied ON ${TABLES.appointments} (provider_id, occupied_start)
-        WHERE status NOT IN (${NOT_OCCUPYING_SQL})`,
+        WHERE status NOT IN (${lists.NOT_OCCUPYING_SQL})`,
       `CREATE INDEX appointments_provider_start ON ${TABLES.appointments} (provider_id, start)`,
       `CREATE INDEX appointments_patient_start ON ${TABLES.appointments} (patient_id, start)`,
       `CREATE INDEX appointments_start ON ${TABLES.appointments} (start)`,
@@ -85,15 +76,15 @@ const initialSchema: Migration = {
       `CREATE UNIQUE INDEX appointments_idempotency_key ON ${TABLES.appointments} (idempotency_key)
         WHERE idempotency_key IS NOT NULL`,
       `CREATE TRIGGER appointments_no_overlap_insert BEFORE INSERT ON ${TABLES.appointments}
-        WHEN NEW.status NOT IN (${NOT_OCCUPYING_SQL})
+        WHEN NEW.status NOT IN (${lists.NOT_OCCUPYING_SQL})
         BEGIN ${overlapGuard('')} END`,
       `CREATE TRIGGER appointments_no_overlap_update
         BEFORE UPDATE OF provider_id, status, start, "end", buffer_before_minutes, buffer_after_minutes
         ON ${TABLES.appointments}
-        WHEN NEW.status NOT IN (${NOT_OCCUPYING_SQL})
+        WHEN NEW.status NOT IN (${lists.NOT_OCCUPYING_SQL})
         BEGIN ${overlapGuard('AND other.id <> NEW.id')} END`,
       `CREATE TRIGGER appointments_status_transition BEFORE UPDATE OF status ON ${TABLES.appointments}
-        WHEN NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${ALLOWED_TRANSITIONS_SQL})
+        WHEN NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN (${lists.ALLOWED_TRANSITIONS_SQL})
         BEGIN SELECT RAISE(ABORT, 'invalid_status_transition'); END`,
       `CREATE TABLE ${TABLES.auditLog} (
         id TEXT PRIMARY KEY NOT NULL,
@@ -128,7 +119,7 @@ const initialSchema: Migration = {
 
 /** True (in SQL) when `column` of the NEW row holds a UUID that is not written in lower case. */
 const nonCanonicalId = (column: string) =>
-  `(NEW.${column} GLOB ${UUID_GLOB_SQL} AND NEW.${column} <> lower(NEW.${column}))`;
+  `(NEW.${column} GLOB ${lists.UUID_GLOB_SQL} AND NEW.${column} <> lower(NEW.${column}))`;
 
 /**
  * Guards against every form of hand-written SQL. SQLite's `INSERT OR REPLACE` (and `REPLACE`,
@@ -146,26 +137,26 @@ const hardening: Migration = {
       ...['patient_id', 'provider_id'].map(
         (column) =>
           `UPDATE ${appointments} SET ${column} = lower(${column})
-            WHERE ${column} GLOB ${UUID_GLOB_SQL} AND ${column} <> lower(${column})`,
+            WHERE ${column} GLOB ${lists.UUID_GLOB_SQL} AND ${column} <> lower(${column})`,
       ),
       `CREATE TRIGGER appointments_insert_guard BEFORE INSERT ON ${appointments}
         BEGIN
-          SELECT RAISE(ABORT, 'appointment_initial_status') WHERE NEW.status NOT IN (${INITIAL_STATUSES_SQL});
+          SELECT RAISE(ABORT, 'appointment_initial_status') WHERE NEW.status NOT IN (${lists.INITIAL_STATUSES_SQL});
           SELECT RAISE(ABORT, 'appointment_exists')
             WHERE EXISTS (SELECT 1 FROM ${appointments} WHERE id = NEW.id)
                OR EXISTS (SELECT 1 FROM ${appointments} WHERE confirmation_code = NEW.confirmation_code)
                OR EXISTS (SELECT 1 FROM ${appointments} WHERE idempotency_key = NEW.idempotency_key);
           SELECT RAISE(ABORT, 'non_canonical_id')
-            WHERE ${CANONICAL_ID_COLUMNS.map(nonCanonicalId).join(' OR ')};
+            WHERE ${lists.CANONICAL_ID_COLUMNS.map(nonCanonicalId).join(' OR ')};
         END`,
       `CREATE TRIGGER appointments_immutable_columns
-        BEFORE UPDATE OF ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')} ON ${appointments}
-        WHEN ${IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `NEW."${column}" IS NOT OLD."${column}"`).join(' OR ')}
+        BEFORE UPDATE OF ${lists.IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `"${column}"`).join(', ')} ON ${appointments}
+        WHEN ${lists.IMMUTABLE_APPOINTMENT_COLUMNS.map((column) => `NEW."${column}" IS NOT OLD."${column}"`).join(' OR ')}
         BEGIN SELECT RAISE(ABORT, 'immutable_column'); END`,
       // Period limits count a provider's occupying appointments by start, inside the writing
       // transaction: from this index alone, without visiting the table.
       `CREATE INDEX appointments_provider_counted ON ${appointments} (provider_id, start, type, duration_minutes, id)
-        WHERE status NOT IN (${NOT_OCCUPYING_SQL})`,
+        WHERE status NOT IN (${lists.NOT_OCCUPYING_SQL})`,
       `CREATE TRIGGER appointments_no_delete BEFORE DELETE ON ${appointments}
         BEGIN SELECT RAISE(ABORT, 'appointments_are_never_deleted'); END`,
       // Audit entries carry the version they produced or saw; the trail is ordered by it.
@@ -174,7 +165,7 @@ const hardening: Migration = {
       `UPDATE ${audit} SET version = max(1, (
         SELECT count(*) FROM ${audit} AS earlier
         WHERE earlier.appointment_id = ${audit}.appointment_id
-          AND earlier.action NOT IN (${READ_AUDIT_ACTIONS_SQL})
+          AND earlier.action NOT IN (${lists.READ_AUDIT_ACTIONS_SQL})
           AND (earlier.at < ${audit}.at OR (earlier.at = ${audit}.at AND earlier.rowid <= ${audit}.rowid))
       ))`,
       `CREATE TRIGGER appointment_audit_log_no_update BEFORE UPDATE ON ${audit}

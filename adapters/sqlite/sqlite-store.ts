@@ -17,21 +17,7 @@ import { MAX_OCCUPIED_MS } from '../../src/limits.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
 import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, UPCOMING_STATUSES } from '../../src/status.js';
-import type {
-  AppointmentChange,
-  AppointmentFilter,
-  AppointmentStore,
-  IdempotencyRecord,
-  InsertOptions,
-  InsertResult,
-  NewAppointmentRow,
-  NewAuditEntry,
-  PageRequest,
-  ReminderClaim,
-  StatisticsFilter,
-  StoreStatistics,
-  UpcomingWindows,
-} from '../../src/store.js';
+import type * as Contract from '../../src/store.js';
 import {
   APPOINTMENT_COLUMNS,
   decodeAppointment,
@@ -73,8 +59,8 @@ export type SqliteStoreOptions = (
   readonly busyTimeoutMs?: number;
 };
 
-/** The SQLite {@link AppointmentStore}. */
-export interface SqliteStore extends AppointmentStore {
+/** The SQLite {@link Contract.AppointmentStore}. */
+export interface SqliteStore extends Contract.AppointmentStore {
   readonly dialect: 'sqlite';
 }
 
@@ -251,7 +237,10 @@ class SqliteAppointmentStore implements SqliteStore {
     await this.#db.destroy();
   }
 
-  async insertAppointments(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
+  async insertAppointments(
+    rows: readonly Contract.NewAppointmentRow[],
+    options: Contract.InsertOptions,
+  ): Promise<Contract.InsertResult> {
     try {
       return await this.#insert(rows, options);
     } catch (error) {
@@ -276,15 +265,18 @@ class SqliteAppointmentStore implements SqliteStore {
    * The booking hot path runs synchronously on better-sqlite3 with cached prepared statements
    * (no await between statements), holding kysely's connection so nothing interleaves.
    */
-  #insert(rows: readonly NewAppointmentRow[], options: InsertOptions): Promise<InsertResult> {
-    return this.#writeSync((database): InsertResult => {
+  #insert(
+    rows: readonly Contract.NewAppointmentRow[],
+    options: Contract.InsertOptions,
+  ): Promise<Contract.InsertResult> {
+    return this.#writeSync((database): Contract.InsertResult => {
       if (options.idempotency !== undefined) {
         const existing = readIdempotencyRecordSync(database, options.idempotency.key);
         if (existing !== null) return { kind: 'replay', record: existing };
       }
       const inserted: Appointment[] = [];
       const skipped: Array<{
-        appointment: NewAppointmentRow['appointment'];
+        appointment: Contract.NewAppointmentRow['appointment'];
         conflictingIds: string[];
         reasons?: readonly UnavailableReason[];
       }> = [];
@@ -353,7 +345,7 @@ class SqliteAppointmentStore implements SqliteStore {
     });
   }
 
-  applyChanges(changes: readonly AppointmentChange[]): Promise<Appointment[]> {
+  applyChanges(changes: readonly Contract.AppointmentChange[]): Promise<Appointment[]> {
     return this.#write(async (trx) => {
       const updated: Appointment[] = [];
       for (const change of changes) updated.push(await applyChange(trx, change));
@@ -361,7 +353,7 @@ class SqliteAppointmentStore implements SqliteStore {
     });
   }
 
-  claimReminder(id: string, channel: ReminderChannel, claim: ReminderClaim): Promise<boolean> {
+  claimReminder(id: string, channel: ReminderChannel, claim: Contract.ReminderClaim): Promise<boolean> {
     const column = REMINDER_COLUMNS[channel];
     return this.#write(async (trx) => {
       // `updated_at` never runs backwards, whatever this caller's clock says.
@@ -394,7 +386,7 @@ class SqliteAppointmentStore implements SqliteStore {
     });
   }
 
-  appendAudit(entries: readonly NewAuditEntry[]): Promise<void> {
+  appendAudit(entries: readonly Contract.NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     return this.#write((trx) => insertAuditEntries(trx, entries));
   }
@@ -406,11 +398,14 @@ class SqliteAppointmentStore implements SqliteStore {
     });
   }
 
-  getIdempotencyRecord(key: string): Promise<IdempotencyRecord | null> {
+  getIdempotencyRecord(key: string): Promise<Contract.IdempotencyRecord | null> {
     return this.#read((db) => readIdempotencyRecord(db, key));
   }
 
-  listAppointments(filter: AppointmentFilter, page?: PageRequest): Promise<{ items: Appointment[]; total: number }> {
+  listAppointments(
+    filter: Contract.AppointmentFilter,
+    page?: Contract.PageRequest,
+  ): Promise<{ items: Appointment[]; total: number }> {
     return this.#read((db) => sharedQueries.listAppointments(this.#readContext(db), filter, page));
   }
 
@@ -442,7 +437,7 @@ class SqliteAppointmentStore implements SqliteStore {
     );
   }
 
-  statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics> {
+  statistics(filter: Contract.StatisticsFilter, windows: Contract.UpcomingWindows): Promise<Contract.StoreStatistics> {
     return this.#read((db) => sharedQueries.statistics(this.#readContext(db), filter, windows));
   }
 
@@ -593,7 +588,7 @@ function withStatementCache(database: SqliteDatabase, close: () => void): Cached
   };
 }
 
-async function applyChange(trx: Trx, change: AppointmentChange): Promise<Appointment> {
+async function applyChange(trx: Trx, change: Contract.AppointmentChange): Promise<Appointment> {
   const row = await trx.selectFrom(APPOINTMENTS).selectAll().where('id', '=', change.id).executeTakeFirst();
   if (row === undefined) throw new NotFoundError('Appointment', change.id);
   if (row.version !== change.expectedVersion) throw new StaleVersionError(change.expectedVersion, row.version);
@@ -687,7 +682,7 @@ async function countForLimitsAsync(
   return limitCountsOf(rows[0], checks.length);
 }
 
-async function insertAuditEntries(trx: Trx, entries: readonly NewAuditEntry[]): Promise<void> {
+async function insertAuditEntries(trx: Trx, entries: readonly Contract.NewAuditEntry[]): Promise<void> {
   await trx
     .insertInto('appointment_audit_log')
     .values(
@@ -713,7 +708,7 @@ function nextConfirmationCode(database: SqliteDatabase, bookedAt: Date): string 
   return `APT-${year}-${String(row?.value).padStart(4, '0')}`;
 }
 
-function insertAuditEntrySync(database: SqliteDatabase, entry: NewAuditEntry): void {
+function insertAuditEntrySync(database: SqliteDatabase, entry: Contract.NewAuditEntry): void {
   database
     .prepare(INSERT_AUDIT_SQL)
     .run([
@@ -728,14 +723,14 @@ function insertAuditEntrySync(database: SqliteDatabase, entry: NewAuditEntry): v
     ]);
 }
 
-function readIdempotencyRecordSync(database: SqliteDatabase, key: string): IdempotencyRecord | null {
+function readIdempotencyRecordSync(database: SqliteDatabase, key: string): Contract.IdempotencyRecord | null {
   const [row] = database.prepare(`SELECT * FROM ${TABLES.idempotencyKeys} WHERE key = ?`).all([key]) as Array<
     SqliteSchema['appointment_idempotency_keys']
   >;
   return row === undefined ? null : decodeIdempotencyRecord(row, SQLITE_CODEC);
 }
 
-async function readIdempotencyRecord(db: Db | Trx, key: string): Promise<IdempotencyRecord | null> {
+async function readIdempotencyRecord(db: Db | Trx, key: string): Promise<Contract.IdempotencyRecord | null> {
   const row = await db.selectFrom('appointment_idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
   return row === undefined ? null : decodeIdempotencyRecord(row, SQLITE_CODEC);
 }
