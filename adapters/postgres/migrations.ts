@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { LIMITS } from '../../src/limits.js';
-import * as lists from '../shared/sql-lists.js';
+import * as lists from '../common/sql-lists.js';
 import { checkSchemaName, SQLSTATE } from './schema.js';
 
 /**

@@ -17,11 +17,11 @@ import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
 import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type * as Contract from '../../src/store.js';
-import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../shared/columns.js';
-import { decodeIdempotencyRecord, encodeSkipped } from '../shared/idempotency.js';
-import { exceededLimit, type LimitCount } from '../shared/limits.js';
-import { migrateToLatest } from '../shared/migrate.js';
-import * as sharedQueries from '../shared/queries.js';
+import { decodeAppointment, decodeAuditEntry, encodeAppointmentFields, REMINDER_COLUMNS } from '../common/columns.js';
+import { decodeIdempotencyRecord, encodeSkipped } from '../common/idempotency.js';
+import { exceededLimit, type LimitCount } from '../common/limits.js';
+import { migrateToLatest } from '../common/migrate.js';
+import * as sharedQueries from '../common/queries.js';
 import { createPostgresMigrator } from './migrations.js';
 import { checkSchemaName, POSTGRES_CODEC, type PostgresSchema, SQLSTATE } from './schema.js';
 

@@ -1,5 +1,5 @@
-import type { ColumnCodec } from '../shared/columns.js';
-import type * as shared from '../shared/tables.js';
+import type { ColumnCodec } from '../common/columns.js';
+import type * as shared from '../common/tables.js';
 
 /** Valid schema names: lower-case identifiers, so they never need escaping beyond quotes. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

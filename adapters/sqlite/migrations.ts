@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { LIMITS, MAX_OCCUPIED_MS } from '../../src/limits.js';
-import * as lists from '../shared/sql-lists.js';
+import * as lists from '../common/sql-lists.js';
 import { CONFIRMATION_COUNTER, TABLES } from './schema.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { GeneratedAlways } from 'kysely';
-import type * as shared from '../shared/tables.js';
+import type * as shared from '../common/tables.js';
 
 /** The counter confirmation numbers are taken from. */
 export const CONFIRMATION_COUNTER = 'confirmation';

@@ -24,12 +24,12 @@ import {
   decodeAuditEntry,
   encodeAppointmentFields,
   REMINDER_COLUMNS,
-} from '../shared/columns.js';
-import { decodeIdempotencyRecord, encodeSkipped } from '../shared/idempotency.js';
-import { exceededLimit, type LimitCount } from '../shared/limits.js';
-import { migrateToLatest } from '../shared/migrate.js';
-import * as sharedQueries from '../shared/queries.js';
-import { NOT_OCCUPYING_SQL } from '../shared/sql-lists.js';
+} from '../common/columns.js';
+import { decodeIdempotencyRecord, encodeSkipped } from '../common/idempotency.js';
+import { exceededLimit, type LimitCount } from '../common/limits.js';
+import { migrateToLatest } from '../common/migrate.js';
+import * as sharedQueries from '../common/queries.js';
+import { NOT_OCCUPYING_SQL } from '../common/sql-lists.js';
 import { createSqliteMigrator, SQLITE_MIGRATIONS } from './migrations.js';
 import { CONFIRMATION_COUNTER, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';

@@ -9,4 +9,4 @@
  */
 
 export { type NewAppointmentRowOverrides, newAppointmentRow } from './rows.js';
-export { type ConformanceSkip, runStoreConformance, type StoreConformanceOptions } from './store-conformance.js';
+export { runStoreConformance } from './store-conformance.js';

@@ -18,23 +18,15 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject');
 }
 
-/** Tests a store leaves out, all for one reason. */
-export interface ConformanceSkip {
-  /** Why the store is exempt; shown beside each skipped test in the report. Must not be empty. */
-  readonly reason: string;
-  /** Test titles exactly as the suite names them, e.g. `'never double-books under many concurrent inserts'`. */
-  readonly tests: readonly string[];
-}
-
-/** Options of {@link runStoreConformance}. */
-export interface StoreConformanceOptions {
-  /**
-   * Tests this store does not run, each group with its reason. A skipped test is reported as
-   * skipped, its reason in its title, so a store's certification says what it does not cover.
-   * A title the suite does not have fails a test of its own (registered only when `skip` is
-   * given): a stale or mistyped entry would otherwise linger unnoticed.
-   */
-  readonly skip?: readonly ConformanceSkip[];
+/** A claim of `channel`'s reminder at `when` by `actorId`, as the Scheduler builds one. */
+function reminderClaim(channel: ReminderChannel, when: string, actorId: string): ReminderClaim {
+  const claimAt = new Date(when);
+  return {
+    at: claimAt,
+    actorId,
+    auditId: randomUUID(),
+    changes: { [`reminders.${channel}`]: { before: null, after: claimAt } },
+  };
 }
 
 /**
@@ -53,7 +45,6 @@ export interface StoreConformanceOptions {
  *
  * @param name - Names the suite in the report: `AppointmentStore conformance: <name>`.
  * @param createStore - Returns a fresh, empty, unmigrated store.
- * @param options - Tests to skip, each with the reason.
  *
  * @example A third-party store certifying itself (`test/conformance.test.ts` in its repository):
  * ```ts
@@ -65,43 +56,10 @@ export interface StoreConformanceOptions {
  *   createMySqlStore({ url: process.env.MYSQL_URL ?? 'mysql://localhost/test', database: `conformance_${databases++}` }),
  * );
  * ```
- *
- * @example Skipping tests, only with a reason:
- * ```ts
- * runStoreConformance('MySQL (single connection)', async () => createMySqlStore({ url, pool: 1 }), {
- *   skip: [
- *     {
- *       reason: 'one connection serializes every write, so there is no race to lose',
- *       tests: ['never double-books under many concurrent inserts'],
- *     },
- *   ],
- * });
- * ```
  */
-/** A claim of `channel`'s reminder at `when` by `actorId`, as the Scheduler builds one. */
-function reminderClaim(channel: ReminderChannel, when: string, actorId: string): ReminderClaim {
-  const claimAt = new Date(when);
-  return {
-    at: claimAt,
-    actorId,
-    auditId: randomUUID(),
-    changes: { [`reminders.${channel}`]: { before: null, after: claimAt } },
-  };
-}
-
-export function runStoreConformance(
-  name: string,
-  createStore: () => Promise<AppointmentStore>,
-  options: StoreConformanceOptions = {},
-): void {
-  const skipped = skipReasons(options.skip ?? []);
-  const registered = new Set<string>();
-  const check = (title: string, body: () => Promise<void>) => {
-    registered.add(title);
-    const reason = skipped.get(title);
-    if (reason === undefined) it(title, body);
-    else it.skip(`${title} (skipped: ${reason})`, body);
-  };
+export function runStoreConformance(name: string, createStore: () => Promise<AppointmentStore>): void {
+  // Every test runs: a store is certified for the whole contract or not at all.
+  const check = it;
 
   describe(`AppointmentStore conformance: ${name}`, () => {
     let store: AppointmentStore;
@@ -622,28 +580,4 @@ export function runStoreConformance(
       });
     });
   });
-
-  if (skipped.size > 0) {
-    // Nested describe bodies run only after this function returns, so the suite's titles are
-    // all known only once its tests run: the skip list is checked by a test of its own.
-    it(`AppointmentStore conformance: ${name}: skips only tests the suite has`, () => {
-      const unknown = [...skipped.keys()].filter((title) => !registered.has(title));
-      if (unknown.length > 0) {
-        const list = (titles: Iterable<string>) => [...titles].map((title) => JSON.stringify(title)).join(', ');
-        throw new Error(`skip names ${list(unknown)}, which the suite does not have. Its tests: ${list(registered)}.`);
-      }
-    });
-  }
-}
-
-/** The reason for each skipped title; refuses a skip without a reason. */
-function skipReasons(skips: readonly ConformanceSkip[]): Map<string, string> {
-  const reasons = new Map<string, string>();
-  for (const { reason, tests } of skips) {
-    if (reason.trim() === '') {
-      throw new Error(`runStoreConformance: a skip needs a reason (skipping ${tests.join(', ')})`);
-    }
-    for (const title of tests) reasons.set(title, reason);
-  }
-  return reasons;
 }
