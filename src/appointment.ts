@@ -1,3 +1,4 @@
+import type { SeriesPattern } from './series.js';
 import type { AppointmentStatus } from './status.js';
 
 /** Channels a reminder can be sent on. */
@@ -8,7 +9,7 @@ export type ReminderChannel = (typeof REMINDER_CHANNELS)[number];
 /** A JSON value, as stored in `metadata`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** How a series repeats, as stored on its first occurrence. */
+/** How a series repeats: a pattern or an RFC 5545 rule (a segment's `rule`, see {@link SeriesPattern}). */
 export type StoredRecurrence =
   | {
       readonly frequency: 'daily' | 'weekly' | 'biweekly' | 'monthly';
@@ -57,8 +58,11 @@ export interface Appointment {
   readonly seriesId: string | null;
   /** Position in the series' expansion (0 = its first); skipped occurrences leave gaps. */
   readonly occurrenceIndex: number | null;
-  /** The series pattern, on the series' first created occurrence only. */
-  readonly recurrence: StoredRecurrence | null;
+  /**
+   * The series' pattern as it stands now (its segments), on the series' carrier occurrence (the
+   * first one created) only; null on every other appointment.
+   */
+  readonly recurrence: SeriesPattern | null;
   /** Per channel: when the reminder was claimed as sent, or null. */
   readonly reminders: Readonly<Record<ReminderChannel, Date | null>>;
   readonly idempotencyKey: string | null;

@@ -101,7 +101,12 @@ export type ValidationIssueCode =
   | 'invalid_time_zone'
   | 'invalid_rrule'
   | 'never_matches'
-  | 'end_before_start';
+  | 'end_before_start'
+  // series edits
+  | 'not_weekly'
+  | 'rule_sets_time'
+  | 'nothing_to_move'
+  | 'nothing_to_add';
 
 /** One failing field of a {@link ValidationError}. */
 export interface ValidationIssue {

@@ -109,6 +109,11 @@ export {
   type Scheduler,
   type SchedulerOptions,
   type SeriesCancellationInput,
+  type SeriesEditSkip,
+  type SeriesExtensionInput,
+  type SeriesExtensionResult,
+  type SeriesMoveInput,
+  type SeriesMoveResult,
   type SeriesResult,
   type StatisticsRequest,
   type SuggestRequest,
@@ -124,6 +129,7 @@ export {
   isStorableText,
   type ListAppointmentsQuery,
   localDateSchema,
+  localTimeSchema,
   metadataSchema,
   parseInput,
   RECURRENCE_FREQUENCIES,
@@ -143,6 +149,14 @@ export {
   type UpdateAppointmentInput,
   uuidIdSchema,
 } from './schemas.js';
+// Series: a pattern of segments, and where it puts each occurrence
+export {
+  type Series,
+  type SeriesInstance,
+  type SeriesPattern,
+  type SeriesSegment,
+  seriesInstances,
+} from './series.js';
 // Working hours, slots and the one booking-rules engine
 export {
   type BookingDecision,
@@ -195,6 +209,8 @@ export type {
   NewAuditEntry,
   PageRequest,
   ReminderClaim,
+  SeriesEdit,
+  SeriesEditResult,
   StatisticsFilter,
   StoreStatistics,
   UpcomingWindows,

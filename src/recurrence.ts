@@ -161,7 +161,7 @@ export function expandRecurrence(options: ExpandRecurrenceOptions): Date[] {
  * time that does not exist follows RFC 5545 §3.3.5: it is read with the offset from before
  * the gap, so it lands as far past the jump as it lay past the last valid time.
  */
-function occurrenceInstant(zone: IANAZone, floating: number): number {
+export function occurrenceInstant(zone: IANAZone, floating: number): number {
   const instant = floatingToInstant(zone, floating);
   // The same offset a day earlier means no gap lies between (a zone changes its offset at
   // most once in a few days, as floatingToInstant also relies on). Both conversions are

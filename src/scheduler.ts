@@ -20,6 +20,7 @@ import {
   InvalidTransitionError,
   NotChangeableError,
   NotFoundError,
+  SchedulingError,
   StaleVersionError,
   UnavailableError,
   ValidationError,
@@ -33,9 +34,10 @@ import {
   localDateToDayNumber,
   localToInstant,
   parseLocalDate,
+  parseLocalTime,
   periodDays,
 } from './local-time.js';
-import { rangesOverlap } from './overlap.js';
+import { occupiedRange, rangesOverlap } from './overlap.js';
 import { expandRecurrence } from './recurrence.js';
 import { normalizeRecurrenceRule } from './rrule-grammar.js';
 import {
@@ -46,9 +48,12 @@ import {
   type SchemaOptions,
   type Schemas,
 } from './schemas.js';
+import { type Series, type SeriesPattern, type SeriesSegment, seriesInstances } from './series.js';
+import { boundRule, extendedRule, movedAnchor, movedRule, orderMoves } from './series-edit.js';
 import {
   type BookingDecision,
   type CountedBooking,
+  type ExistingBooking,
   explainBooking,
   generateSlots,
   type LimitPeriod,
@@ -61,6 +66,7 @@ import {
   APPOINTMENT_STATUSES,
   type AppointmentStatus,
   assertTransition,
+  isOccupyingStatus,
   STATUS_TRANSITIONS,
   UPCOMING_STATUSES,
 } from './status.js';
@@ -144,6 +150,37 @@ export interface SeriesResult {
   }>;
 }
 
+/** An occurrence a series edit left where it was, or did not create. */
+export interface SeriesEditSkip {
+  /** The occurrence left where it was; null for one an extension did not create. */
+  readonly appointmentId: string | null;
+  /** Where the edit would have put it. */
+  readonly start: Date;
+  /** The appointments in the way (empty when a rule refused it). */
+  readonly conflictingIds: string[];
+  readonly reasons: readonly UnavailableReason[];
+}
+
+/** What {@link Scheduler.moveSeries} did. */
+export interface SeriesMoveResult {
+  /** The series after the move. */
+  readonly series: Series;
+  /** The occurrences moved, by occurrence index. */
+  readonly moved: Appointment[];
+  /** With `onConflict: 'skip'`: the occurrences left where they were. */
+  readonly skipped: SeriesEditSkip[];
+}
+
+/** What {@link Scheduler.extendSeries} did. */
+export interface SeriesExtensionResult {
+  /** The series after the extension. */
+  readonly series: Series;
+  /** The new occurrences, by occurrence index. */
+  readonly created: Appointment[];
+  /** With `onConflict: 'skip'`: the new occurrences refused or taken. */
+  readonly skipped: SeriesEditSkip[];
+}
+
 /** A page of `list`. */
 export interface AppointmentPage {
   readonly items: Appointment[];
@@ -197,6 +234,14 @@ export type RescheduleInput = z.input<Schemas['rescheduleAppointment']>;
 export type CancellationInput = z.input<Schemas['cancelAppointment']>;
 /** What {@link Scheduler.cancelSeries} takes: the reason, and `from` for this-and-following. */
 export type SeriesCancellationInput = z.input<Schemas['cancelSeries']>;
+/**
+ * What {@link Scheduler.moveSeries} takes: `from` (an instant; omitted: every occurrence still
+ * to come), and at least one of `time` (`HH:mm`), `weekdays`, `durationMinutes`, `type`;
+ * `onConflict` is `fail` (the default: nothing moves) or `skip`.
+ */
+export type SeriesMoveInput = z.input<Schemas['moveSeries']>;
+/** What {@link Scheduler.extendSeries} takes: `count` more occurrences or a later `until`; `onConflict` (default `skip`). */
+export type SeriesExtensionInput = z.input<Schemas['extendSeries']>;
 /** What {@link Scheduler.availability} takes. */
 export type AvailabilityRequest = z.input<Schemas['availabilityQuery']>;
 /** What {@link Scheduler.explain} takes. */
@@ -309,6 +354,41 @@ export interface Scheduler {
    * transaction; finished occurrences are left as they are. @throws {NotFoundError}
    */
   cancelSeries(seriesId: string, input: SeriesCancellationInput, actor: Actor): Promise<{ cancelled: Appointment[] }>;
+
+  /**
+   * A series: its pattern as it stands now (segments) and every stored occurrence, by index.
+   * @throws {NotFoundError} there is no such series.
+   */
+  getSeries(seriesId: string): Promise<Series>;
+
+  /**
+   * Moves the occurrences still to come (or those from `from` on) to a new local time, new
+   * weekdays (a weekly series), a new duration or a new type, in one transaction. The k-th
+   * occurrence moved goes to the k-th instance of the new pattern, which starts in the week (or
+   * on the day) of the first one moved. Each is checked like a new booking (hours, notice,
+   * horizon, period limits, other appointments); with `onConflict: 'fail'` one refusal moves
+   * nothing, with `'skip'` the refused ones stay where they were and are listed. The stored
+   * pattern gains a segment from the first occurrence moved; ids, confirmation codes and audit
+   * trails are kept, and each moved occurrence gets a `rescheduled` audit entry.
+   *
+   * @example
+   * ```ts
+   * // From 9 March on, Thursdays at 10:00 instead of Tuesdays at 09:00
+   * await scheduler.moveSeries(seriesId, { from: '2026-03-09T00:00:00Z', weekdays: ['thursday'], time: '10:00' }, actor);
+   * ```
+   * @throws {NotFoundError} @throws {ValidationError} nothing left to move, or a pattern that cannot take the change.
+   * @throws {ConflictError} @throws {UnavailableError} with `'fail'`.
+   */
+  moveSeries(seriesId: string, input: SeriesMoveInput, actor: Actor): Promise<SeriesMoveResult>;
+
+  /**
+   * Extends a series by `count` occurrences or to a later `until`, following its last segment's
+   * pattern, in one transaction; each new occurrence is checked like a new booking (`'skip'`, the
+   * default, leaves out and lists the refused ones; `'fail'` creates none if one is refused).
+   *
+   * @throws {NotFoundError} @throws {ValidationError} an end that adds nothing, or more than a series may hold.
+   */
+  extendSeries(seriesId: string, input: SeriesExtensionInput, actor: Actor): Promise<SeriesExtensionResult>;
 
   /** Appointments by filters, sorted by start, paged: `{ items, total, limit, offset }`. */
   list(query?: ListRequest, actor?: Actor): Promise<AppointmentPage>;
@@ -464,7 +544,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     start: Date,
     durationMinutes: number,
     at: Date,
-    around?: { bookings: readonly Appointment[]; countedBookings?: readonly CountedBooking[] },
+    around?: { bookings: readonly ExistingBooking[]; countedBookings?: readonly CountedBooking[] },
     excludeId?: string,
   ): BookingDecision {
     const decision = explainBooking({
@@ -521,13 +601,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   async function bookingsAround(
     providerId: string,
     profile: ProviderProfile,
-    type: AppointmentType | undefined,
+    type: AppointmentType | readonly AppointmentType[] | undefined,
     fromMs: number,
     toMs: number,
   ): Promise<{ bookings: Appointment[]; countedBookings?: CountedBooking[] }> {
     const zone = ianaZone(profile.timeZone);
+    const types = type === undefined ? [] : Array.isArray(type) ? type : [type as AppointmentType];
     const periods = new Set<LimitPeriod>(
-      [profile.limits, type?.limits].flatMap((limits) =>
+      [profile.limits, ...types.map((item) => item.limits)].flatMap((limits) =>
         limits === undefined
           ? []
           : [
@@ -550,6 +631,216 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       store.findCountedBookings(providerId, new Date(from), new Date(to)),
     ]);
     return { bookings: found, countedBookings };
+  }
+
+  /** A series as stored: its occurrences by index, and the carrier holding its pattern. */
+  async function loadSeries(seriesId: string): Promise<{ series: Series; carrier: Appointment }> {
+    const { items } = await store.listAppointments({ seriesId });
+    const occurrences = [...items].sort(
+      (a, b) => (a.occurrenceIndex ?? 0) - (b.occurrenceIndex ?? 0) || a.start.getTime() - b.start.getTime(),
+    );
+    const [first] = occurrences;
+    if (first === undefined) throw new NotFoundError('Series', seriesId);
+    const carrier = occurrences.find((item) => item.recurrence !== null);
+    if (carrier?.recurrence == null) {
+      throw new SchedulingError(`Series ${seriesId} has no stored pattern`, 'INTERNAL_ERROR', 500);
+    }
+    return {
+      series: {
+        seriesId,
+        patientId: first.patientId,
+        providerId: first.providerId,
+        timeZone: carrier.timeZone,
+        segments: carrier.recurrence.segments,
+        occurrences,
+      },
+      carrier,
+    };
+  }
+
+  /**
+   * Which of a series edit's placements can go in, each checked like a new booking against the
+   * provider's bookings as they would be after the edit: other appointments stay, moving ones
+   * leave their current time, accepted ones take their new one. A refused move stays where it
+   * is, which may refuse another in turn, so the check runs again until nothing changes (at most
+   * once per placement). With `'fail'`, the first refusal throws.
+   */
+  async function place(
+    profile: ProviderProfile,
+    placements: readonly Placement[],
+    at: Date,
+    onConflict: 'fail' | 'skip',
+  ): Promise<{ accepted: Placement[]; skipped: SeriesEditSkip[] }> {
+    const [first] = placements;
+    if (first === undefined) return { accepted: [], skipped: [] };
+    const ranges = placements.flatMap((item) => [
+      occupiedRange(item.candidate),
+      ...(item.current === undefined ? [] : [occupiedRange(item.current)]),
+    ]);
+    const around = await bookingsAround(
+      first.candidate.providerId,
+      profile,
+      [...new Set(placements.map((item) => item.type))],
+      Math.min(...ranges.map((range) => range.start.getTime())),
+      Math.max(...ranges.map((range) => range.end.getTime())),
+    );
+    const moving = new Set(placements.flatMap((item) => (item.current === undefined ? [] : [item.current.id])));
+    const others = around.bookings.filter((booking) => !moving.has(booking.id));
+    const otherCounted = around.countedBookings?.filter((booking) => !moving.has(booking.id));
+    const refused = new Map<string, SeriesEditSkip>();
+    for (;;) {
+      const staying = placements.flatMap((item) =>
+        item.current !== undefined && refused.has(item.candidate.id) && isOccupyingStatus(item.current.status)
+          ? [item.current]
+          : [],
+      );
+      const accepted: Placement[] = [];
+      let refusal: SeriesEditSkip | undefined;
+      for (const placement of placements) {
+        const { candidate } = placement;
+        if (refused.has(candidate.id)) continue;
+        const taken = [...staying, ...accepted.map((item) => item.candidate)];
+        const decision = decide(
+          profile,
+          placement.type,
+          candidate.start,
+          candidate.durationMinutes,
+          at,
+          {
+            bookings: [...others, ...taken],
+            ...(otherCounted !== undefined && { countedBookings: [...otherCounted, ...taken] }),
+          },
+          candidate.id,
+        );
+        const reasons: UnavailableReason[] =
+          candidate.start.getTime() > at.getTime() || decision.reasons.some((reason) => reason.code === 'MIN_NOTICE')
+            ? [...decision.reasons]
+            : [{ code: 'MIN_NOTICE', earliestStart: at }, ...decision.reasons];
+        if (reasons.length === 0) {
+          accepted.push(placement);
+          continue;
+        }
+        const conflictingIds = reasons.flatMap((reason) =>
+          reason.code === 'BOOKED' || reason.code === 'BUFFER' ? [...reason.appointmentIds] : [],
+        );
+        if (onConflict === 'fail') {
+          throw conflictingIds.length > 0 ? new ConflictError(conflictingIds) : new UnavailableError(reasons);
+        }
+        refusal = { appointmentId: placement.current?.id ?? null, start: candidate.start, conflictingIds, reasons };
+        refused.set(candidate.id, refusal);
+        break;
+      }
+      if (refusal === undefined) {
+        const skipped = [...refused.values()].sort((a, b) => a.start.getTime() - b.start.getTime());
+        return { accepted, skipped };
+      }
+    }
+  }
+
+  /** The change that stores a series' new pattern on its carrier, when the carrier does not move. */
+  function patternChange(carrier: Appointment, pattern: SeriesPattern, actor: Actor, at: Date): AppointmentChange {
+    const set: AppointmentPatch = { recurrence: pattern };
+    return {
+      id: carrier.id,
+      expectedVersion: carrier.version,
+      set,
+      audit: auditEntry(carrier.id, 'updated', actor, stampAfter(carrier, at), carrier.version + 1, diff(carrier, set)),
+    };
+  }
+
+  /**
+   * What a move of a series plans: the new pattern (a segment from the first occurrence moved)
+   * and where each occurrence still to come goes.
+   */
+  function planMove(
+    series: Series,
+    request: z.output<Schemas['moveSeries']>,
+    at: Date,
+  ): { pattern: SeriesPattern; placements: Placement[] } {
+    const newType = request.type === undefined ? undefined : typeOf(request.type);
+    const movable = series.occurrences.filter(
+      (item) =>
+        item.occurrenceIndex !== null &&
+        isChangeable(item.status) &&
+        item.start.getTime() > at.getTime() &&
+        (request.from === undefined || item.start.getTime() >= request.from.getTime()),
+    );
+    if (movable.length === 0) {
+      throw ValidationError.forField(
+        request.from === undefined ? 'seriesId' : 'from',
+        'No occurrence of the series is left to move',
+        'nothing_to_move',
+      );
+    }
+    const splitIndex = Math.min(...movable.map((item) => item.occurrenceIndex as number));
+    const instances = seriesInstances(series);
+    // The last segment starting at or before the split (the first always starts at 0).
+    const segmentAt = series.segments.reduce(
+      (found, segment, position) => (segment.fromIndex <= splitIndex ? position : found),
+      0,
+    );
+    const segment = series.segments[segmentAt] as SeriesSegment;
+    const lastIndex = Math.max(
+      instances[instances.length - 1]?.index ?? splitIndex,
+      ...series.occurrences.map((item) => item.occurrenceIndex ?? 0),
+    );
+    const count = lastIndex - splitIndex + 1;
+    const rule = movedRule(
+      segment.rule,
+      { ...(request.weekdays !== undefined && { weekdays: request.weekdays }), retimed: request.time !== undefined },
+      count,
+    );
+    const replaced =
+      instances.find((instance) => instance.index === splitIndex)?.start ??
+      (movable.find((item) => item.occurrenceIndex === splitIndex) as Appointment).start;
+    const anchor = movedAnchor(series.timeZone, replaced, segment, {
+      ...(request.time !== undefined && { minuteOfDay: parseLocalTime(request.time, 'time') }),
+      ...(request.weekdays !== undefined && { weekdays: request.weekdays }),
+    });
+    const starts = expandRecurrence({ start: anchor, timeZone: series.timeZone, recurrence: rule });
+    if (starts.length < count) {
+      throw ValidationError.forField(
+        request.weekdays === undefined ? 'time' : 'weekdays',
+        `The ${count} occurrences to move do not fit in ${LIMITS.maxSeriesYears} years of the new pattern`,
+        'too_big',
+      );
+    }
+    const newSegment: SeriesSegment = {
+      fromIndex: splitIndex,
+      start: anchor.toISOString(),
+      rule,
+      durationMinutes: request.durationMinutes ?? newType?.durationMinutes ?? segment.durationMinutes,
+      type: newType?.key ?? segment.type,
+    };
+    const pattern: SeriesPattern = {
+      segments: [
+        ...series.segments.slice(0, segmentAt),
+        ...(segment.fromIndex < splitIndex
+          ? [{ ...segment, rule: boundRule(segment.rule, splitIndex - segment.fromIndex) }]
+          : []),
+        newSegment,
+      ],
+    };
+    const placements = movable.map((current): Placement => {
+      const start = starts[(current.occurrenceIndex as number) - splitIndex] as Date;
+      const type = newType ?? typeOfAppointment(current);
+      const durationMinutes =
+        request.durationMinutes ?? (newType === undefined ? current.durationMinutes : newType.durationMinutes);
+      return {
+        current,
+        type,
+        candidate: {
+          ...current,
+          start,
+          end: new Date(start.getTime() + durationMinutes * MINUTE_MS),
+          durationMinutes,
+          type: type.key,
+          bufferBeforeMinutes: type.bufferBeforeMinutes,
+          bufferAfterMinutes: type.bufferAfterMinutes,
+        },
+      };
+    });
+    return { pattern, placements };
   }
 
   async function requireActivePatient(id: string): Promise<void> {
@@ -690,11 +981,25 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await requireActivePatient(request.patientId);
       const type = typeOf(request.type);
       const durationMinutes = request.durationMinutes ?? type.durationMinutes;
-      const recurrence = request.recurrence === undefined ? null : storedRecurrence(request.recurrence);
+      const rule = request.recurrence === undefined ? null : storedRecurrence(request.recurrence);
       const starts = request.recurrence
         ? expandRecurrence({ start: request.start, timeZone: profile.timeZone, recurrence: request.recurrence })
         : [request.start];
-      const seriesId = recurrence === null ? null : randomUUID();
+      const seriesId = rule === null ? null : randomUUID();
+      const pattern: SeriesPattern | null =
+        rule === null
+          ? null
+          : {
+              segments: [
+                {
+                  fromIndex: 0,
+                  start: request.start.toISOString(),
+                  rule,
+                  durationMinutes,
+                  type: type.key,
+                },
+              ],
+            };
       const bypassed =
         override === undefined
           ? undefined
@@ -759,7 +1064,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           ? { kind: 'inserted' as const, inserted: [], skipped: [] }
           : await store.insertAppointments(rows, {
               onConflict: seriesId === null ? 'fail' : 'skip',
-              ...(recurrence !== null && { seriesRecurrence: recurrence }),
+              ...(pattern !== null && { seriesPattern: pattern }),
               ...(keyed !== undefined && {
                 idempotency: {
                   key: keyed,
@@ -989,6 +1294,186 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           return { cancelled: changes.length === 0 ? [] : await store.applyChanges(changes) };
         } catch (error) {
           if (!(error instanceof StaleVersionError) || attempt >= RACE_RETRIES) throw error;
+        }
+      }
+    },
+
+    /** A series: its pattern as it stands now and every stored occurrence, by index. */
+    async getSeries(seriesId: string): Promise<Series> {
+      const id = parseInput(schemas.appointmentId, seriesId, 'seriesId');
+      return (await loadSeries(id)).series;
+    },
+
+    /** Moves the occurrences still to come (or from `from` on) to a new time, weekdays, duration or type. */
+    async moveSeries(seriesId: string, input: unknown, actor: Actor): Promise<SeriesMoveResult> {
+      assertActor(actor);
+      const id = parseInput(schemas.appointmentId, seriesId, 'seriesId');
+      const request = parseInput(schemas.moveSeries, input);
+      for (let attempt = 0; ; attempt++) {
+        const { series, carrier } = await loadSeries(id);
+        const at = now();
+        const profile = await provider(series.providerId);
+        const { pattern, placements } = planMove(series, request, at);
+        const { accepted, skipped } = await place(profile, placements, at, request.onConflict);
+        if (accepted.length === 0) throw refusalOf(skipped);
+        const order = orderMoves(
+          accepted.map((item) => ({
+            id: item.candidate.id,
+            from: occupiedRange(item.current as Appointment),
+            to: occupiedRange(item.candidate),
+          })),
+        );
+        if (order === null) {
+          // Occurrences that would trade places: no order of single writes can do it.
+          throw new ConflictError(accepted.map((item) => item.candidate.id));
+        }
+        const byId = new Map(accepted.map((item) => [item.candidate.id, item]));
+        const changes: AppointmentChange[] = order.map((appointmentId) => {
+          const { current, candidate, type } = byId.get(appointmentId) as Placement;
+          const before = current as Appointment;
+          const set: AppointmentPatch = {
+            start: candidate.start,
+            end: candidate.end,
+            durationMinutes: candidate.durationMinutes,
+            type: candidate.type,
+            bufferBeforeMinutes: candidate.bufferBeforeMinutes,
+            bufferAfterMinutes: candidate.bufferAfterMinutes,
+            ...(before.id === carrier.id && { recurrence: pattern }),
+          };
+          const limits = decide(profile, type, candidate.start, candidate.durationMinutes, at).limitChecks;
+          return {
+            id: before.id,
+            expectedVersion: before.version,
+            set,
+            ...(limits.length > 0 && { limits }),
+            audit: auditEntry(
+              before.id,
+              'rescheduled',
+              actor,
+              stampAfter(before, at),
+              before.version + 1,
+              diff(before, set),
+            ),
+          };
+        });
+        if (!byId.has(carrier.id)) changes.push(patternChange(carrier, pattern, actor, at));
+        try {
+          await store.editSeries({ changes, rows: [] });
+        } catch (error) {
+          if (isLostRace(error) && attempt < RACE_RETRIES) continue;
+          throw error;
+        }
+        const after = (await loadSeries(id)).series;
+        const moved = after.occurrences.filter((item) => byId.has(item.id));
+        return { series: after, moved, skipped };
+      }
+    },
+
+    /** Extends a series by `count` occurrences or to a later `until`, following its last segment. */
+    async extendSeries(seriesId: string, input: unknown, actor: Actor): Promise<SeriesExtensionResult> {
+      assertActor(actor);
+      const id = parseInput(schemas.appointmentId, seriesId, 'seriesId');
+      const request = parseInput(schemas.extendSeries, input);
+      const field = request.count === undefined ? 'until' : 'count';
+      for (let attempt = 0; ; attempt++) {
+        const { series, carrier } = await loadSeries(id);
+        const at = now();
+        const profile = await provider(series.providerId);
+        await requireActivePatient(series.patientId);
+        const segment = series.segments[series.segments.length - 1] as SeriesSegment;
+        const instances = seriesInstances(series);
+        const lastIndex = Math.max(
+          instances[instances.length - 1]?.index ?? 0,
+          ...series.occurrences.map((item) => item.occurrenceIndex ?? 0),
+        );
+        const covered = lastIndex - segment.fromIndex + 1;
+        if (request.count !== undefined && covered + request.count > LIMITS.maxOccurrences) {
+          throw ValidationError.forField(
+            'count',
+            `A segment of a series holds at most ${LIMITS.maxOccurrences} occurrences; this one has ${covered}`,
+            'too_big',
+          );
+        }
+        const rule = extendedRule(
+          segment.rule,
+          request.count === undefined
+            ? { until: request.until as Date | string }
+            : { totalCount: covered + request.count },
+        );
+        let starts: Date[];
+        try {
+          starts = expandRecurrence({ start: new Date(segment.start), timeZone: series.timeZone, recurrence: rule });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          throw new ValidationError(error.issues.map((issue) => ({ ...issue, path: field })));
+        }
+        const added = starts.slice(covered);
+        if (added.length === 0)
+          throw ValidationError.forField(field, 'The series already reaches that far', 'nothing_to_add');
+        if (request.count !== undefined && added.length < request.count) {
+          throw ValidationError.forField(
+            'count',
+            `Only ${added.length} more occurrences fit in ${LIMITS.maxSeriesYears} years of the segment's start`,
+            'too_big',
+          );
+        }
+        const template = series.occurrences[series.occurrences.length - 1] as Appointment;
+        const type = typesByKey.get(segment.type) ?? typeOfAppointment(template);
+        const placements = added.map(
+          (start, offset): Placement => ({
+            type,
+            candidate: {
+              ...template,
+              id: randomUUID(),
+              type: type.key,
+              status: 'scheduled',
+              start,
+              end: new Date(start.getTime() + segment.durationMinutes * MINUTE_MS),
+              durationMinutes: segment.durationMinutes,
+              bufferBeforeMinutes: type.bufferBeforeMinutes,
+              bufferAfterMinutes: type.bufferAfterMinutes,
+              timeZone: series.timeZone,
+              confirmedAt: null,
+              checkedInAt: null,
+              checkedOutAt: null,
+              cancellationReason: null,
+              cancelledAt: null,
+              cancelledBy: null,
+              noShowAt: null,
+              occurrenceIndex: lastIndex + 1 + offset,
+              recurrence: null,
+              reminders: { email: null, sms: null, whatsapp: null },
+              idempotencyKey: null,
+              version: 1,
+              createdAt: at,
+              updatedAt: at,
+              createdBy: actor.id,
+              updatedBy: actor.id,
+            },
+          }),
+        );
+        const { accepted, skipped } = await place(profile, placements, at, request.onConflict);
+        if (accepted.length === 0) throw refusalOf(skipped);
+        const pattern: SeriesPattern = {
+          segments: [...series.segments.slice(0, -1), { ...segment, rule }],
+        };
+        const rows = accepted.map(({ candidate }) => {
+          const { confirmationCode: _code, ...appointment } = candidate as Appointment;
+          const limits = decide(profile, type, candidate.start, candidate.durationMinutes, at).limitChecks;
+          return {
+            appointment,
+            audit: auditEntry(candidate.id, 'created', actor, at, 1, snapshot(appointment)),
+            ...(limits.length > 0 && { limits }),
+          };
+        });
+        try {
+          const result = await store.editSeries({ changes: [patternChange(carrier, pattern, actor, at)], rows });
+          const after = (await loadSeries(id)).series;
+          const created = new Set(result.inserted.map((item) => item.id));
+          return { series: after, created: after.occurrences.filter((item) => created.has(item.id)), skipped };
+        } catch (error) {
+          if (isLostRace(error) && attempt < RACE_RETRIES) continue;
+          throw error;
         }
       }
     },
@@ -1253,6 +1738,29 @@ function slotRules(profile: ProviderProfile) {
     ...(profile.minimumNoticeMinutes !== undefined && { minimumNoticeMinutes: profile.minimumNoticeMinutes }),
     ...(profile.horizonDays !== undefined && { horizonDays: profile.horizonDays }),
   };
+}
+
+/** Where a series edit would put an occurrence: as it would be, its type, and as it is now (a move). */
+interface Placement {
+  readonly candidate: Omit<Appointment, 'confirmationCode'>;
+  readonly type: AppointmentType;
+  readonly current?: Appointment;
+}
+
+/** The error for an edit that would change nothing: every occurrence was refused or taken. */
+function refusalOf(skipped: readonly SeriesEditSkip[]): SchedulingError {
+  const conflictingIds = [...new Set(skipped.flatMap((item) => item.conflictingIds))];
+  return conflictingIds.length > 0
+    ? new ConflictError(conflictingIds)
+    : new UnavailableError(skipped.flatMap((item) => item.reasons));
+}
+
+/**
+ * A write refused because another writer got in between the edit's reads and its transaction:
+ * the edit is planned again on fresh data.
+ */
+function isLostRace(error: unknown): boolean {
+  return error instanceof StaleVersionError || error instanceof ConflictError || error instanceof UnavailableError;
 }
 
 /** What a changing method decided: the fields to set, the audit action, and the rules' part. */

@@ -3,7 +3,7 @@ import type { JsonValue } from './appointment.js';
 import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES } from './appointment-types.js';
 import { ValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
 import { LIMITS } from './limits.js';
-import { utcDateMs } from './local-time.js';
+import { utcDateMs, WEEKDAYS } from './local-time.js';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from './status.js';
 
 /**
@@ -75,6 +75,11 @@ export const instantSchema = z
     error: 'Must be an ISO-8601 date-time with Z or an offset (e.g. 2026-03-02T09:00:00Z), or a Date',
   })
   .refine((date) => !Number.isNaN(date.getTime()), 'Must be a valid date');
+
+/** A local time of day `HH:mm`, 00:00 to 23:59. */
+export const localTimeSchema = z
+  .string({ error: 'Must be a time of day written HH:mm' })
+  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'Must be a time of day written HH:mm');
 
 /** A local calendar date `YYYY-MM-DD`. */
 export const localDateSchema = z
@@ -345,6 +350,46 @@ export function createSchemas(options: SchemaOptions = {}) {
     from: instantSchema.optional(),
   });
 
+  const onConflict = (fallback: 'fail' | 'skip') =>
+    z.enum(['fail', 'skip'], { error: 'Must be fail or skip' }).default(fallback);
+
+  const moveSeries = z
+    .strictObject({
+      /** Move the occurrences from this instant on (this and following); omitted: every one still to come. */
+      from: instantSchema.optional(),
+      /** The new local time of day, `HH:mm`, in the series' zone. */
+      time: localTimeSchema.optional(),
+      /** The new weekdays of a weekly series. */
+      weekdays: z
+        .array(z.enum(WEEKDAYS, { error: `Must be one of ${WEEKDAYS.join(', ')}` }))
+        .min(1, 'Give at least one weekday')
+        .max(WEEKDAYS.length)
+        .refine((days) => new Set(days).size === days.length, 'Must not repeat a weekday')
+        .optional(),
+      durationMinutes: durationMinutes.optional(),
+      type: type.optional(),
+      onConflict: onConflict('fail'),
+    })
+    .refine((move) => [move.time, move.weekdays, move.durationMinutes, move.type].some((part) => part !== undefined), {
+      message: 'Give at least one of time, weekdays, durationMinutes, type',
+    });
+
+  const extendSeries = z
+    .strictObject({
+      /** This many more occurrences. */
+      count: wholeNumber(1, LIMITS.maxOccurrences).optional(),
+      /** A later end, inclusive: an instant, or a local date meaning that whole day. */
+      until: z
+        .union([localDateSchema, instantSchema], { error: 'Must be a local date YYYY-MM-DD or an ISO-8601 date-time' })
+        .optional(),
+      onConflict: onConflict('skip'),
+    })
+    .superRefine((extension, context) => {
+      if ((extension.count === undefined) === (extension.until === undefined)) {
+        context.addIssue({ code: 'custom', path: ['count'], message: 'Give count or until, one of them' });
+      }
+    });
+
   const durationChoice = {
     type: type.optional(),
     durationMinutes: durationMinutes.optional(),
@@ -450,6 +495,8 @@ export function createSchemas(options: SchemaOptions = {}) {
     rescheduleAppointment,
     cancelAppointment,
     cancelSeries,
+    moveSeries,
+    extendSeries,
     recurrence: recurrenceSchema,
     availabilityQuery,
     explainQuery,

@@ -5,8 +5,8 @@ import type {
   AuditOverride,
   FieldChanges,
   ReminderChannel,
-  StoredRecurrence,
 } from './appointment.js';
+import type { SeriesPattern } from './series.js';
 import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from './slots.js';
 import type { AppointmentStatus } from './status.js';
 
@@ -54,7 +54,8 @@ export interface AppointmentStore {
    * a conflicting row fails the whole call with `ConflictError`; with `'skip'` it is left out
    * and reported, and the rest are written.
    *
-   * The first row actually inserted carries `seriesRecurrence` and the idempotency key.
+   * The first row actually inserted carries `seriesPattern` (it becomes the series' carrier) and
+   * the idempotency key.
    *
    * With `idempotency`, the key is recorded in the same transaction. If the key is already
    * recorded, nothing is inserted and the existing record comes back as `replay`, even when two
@@ -80,6 +81,14 @@ export interface AppointmentStore {
 
   /** One appointment, or null. */
   getAppointment(id: string): Promise<Appointment | null>;
+
+  /**
+   * Edits a series in one transaction: `changes` applied in the given order exactly as
+   * {@link applyChanges} applies them (compare-and-set, audit entry, occupied-range guard and
+   * period limits re-checked at each one), then `rows` inserted as {@link insertAppointments}
+   * inserts them with `onConflict: 'fail'`. Any refusal rolls the whole edit back.
+   */
+  editSeries(edit: SeriesEdit): Promise<SeriesEditResult>;
 
   /** The record of an idempotency key, or null. */
   getIdempotencyRecord(key: string): Promise<IdempotencyRecord | null>;
@@ -151,7 +160,7 @@ export interface NewAuditEntry {
 export interface InsertOptions {
   readonly onConflict: 'fail' | 'skip';
   /** A series' pattern: stored on the first row actually inserted, whichever rows are skipped. */
-  readonly seriesRecurrence?: StoredRecurrence;
+  readonly seriesPattern?: SeriesPattern;
   readonly idempotency?: {
     readonly key: string;
     /** A digest of the request, to tell a retry from a different request reusing the key. */
@@ -217,6 +226,7 @@ export type AppointmentPatch = Partial<
     | 'cancelledAt'
     | 'cancelledBy'
     | 'noShowAt'
+    | 'recurrence'
   >
 >;
 
@@ -233,6 +243,20 @@ export interface AppointmentChange {
    * `UnavailableError`.
    */
   readonly limits?: readonly PeriodLimitCheck[];
+}
+
+/** What {@link AppointmentStore.editSeries} writes: changes to occurrences (and the carrier's pattern), then new ones. */
+export interface SeriesEdit {
+  readonly changes: readonly AppointmentChange[];
+  readonly rows: readonly NewAppointmentRow[];
+}
+
+/** What {@link AppointmentStore.editSeries} wrote. */
+export interface SeriesEditResult {
+  /** The changed appointments, in the order of the changes. */
+  readonly changed: Appointment[];
+  /** The inserted appointments, with their confirmation codes, in the order of the rows. */
+  readonly inserted: Appointment[];
 }
 
 /** Filters of {@link AppointmentStore.listAppointments}; `from`/`to` bound the start, half-open. */

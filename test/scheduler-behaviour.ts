@@ -17,6 +17,7 @@ import {
   type Scheduler,
   SchedulingError,
   StaleVersionError,
+  seriesInstances,
   suggestSlots,
   ValidationError,
 } from '../src/index.js';
@@ -285,7 +286,17 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
         ]);
         expect(series?.created.map((item) => item.occurrenceIndex)).toEqual([0, 1, 3, 4, 5]);
         expect(new Set(series?.created.map((item) => item.seriesId))).toEqual(new Set([series?.seriesId]));
-        expect(series?.created[0]?.recurrence).toEqual({ frequency: 'weekly', interval: 1, maxOccurrences: 6 });
+        expect(series?.created[0]?.recurrence).toEqual({
+          segments: [
+            {
+              fromIndex: 0,
+              start: '2026-03-02T09:00:00.000Z',
+              rule: { frequency: 'weekly', interval: 1, maxOccurrences: 6 },
+              durationMinutes: 30,
+              type: 'follow_up',
+            },
+          ],
+        });
         expect(series?.created[1]?.recurrence).toBeNull();
         expect(result.appointment).toEqual(series?.created[0]);
       });
@@ -297,7 +308,17 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
           receptionist,
         );
         expect(result.series?.created).toHaveLength(1);
-        expect(result.series?.created[0]?.recurrence).toEqual({ frequency: 'daily', interval: 1, maxOccurrences: 2 });
+        // The carrier is the second occurrence; the pattern still starts at the first (index 0).
+        expect(result.series?.created[0]?.occurrenceIndex).toBe(1);
+        expect(result.series?.created[0]?.recurrence?.segments).toEqual([
+          {
+            fromIndex: 0,
+            start: '2026-03-02T09:00:00.000Z',
+            rule: { frequency: 'daily', interval: 1, maxOccurrences: 2 },
+            durationMinutes: 30,
+            type: 'follow_up',
+          },
+        ]);
       });
 
       it('fails with ConflictError when every occurrence is taken', async () => {
@@ -371,6 +392,292 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
           '2026-03-09T13:00:00.000Z',
           '2026-03-16T13:00:00.000Z',
         ]);
+      });
+    });
+
+    describe('series editing', () => {
+      // London: Tuesdays 09:00 from 3 March, six weeks; the clocks go forward on 29 March.
+      const TUESDAYS = ['2026-03-03T09:00:00Z', '2026-03-10T09:00:00Z', '2026-03-17T09:00:00Z', '2026-03-24T09:00:00Z'];
+      const bookTuesdays = async (extra: Record<string, unknown> = {}) => {
+        const { series } = await scheduler.book(
+          booking('2026-03-03T09:00:00Z', { recurrence: { frequency: 'weekly', maxOccurrences: 6 }, ...extra }),
+          receptionist,
+        );
+        if (series === undefined) throw new Error('expected a series');
+        return series;
+      };
+      const isoStarts = (items: ReadonlyArray<{ start: Date }>) => items.map((item) => item.start.toISOString());
+      /** Every stored field but the ones a move may change, to show the rest was kept. */
+      const identity = (item: {
+        id: string;
+        confirmationCode: string;
+        occurrenceIndex: number | null;
+        createdAt: Date;
+      }) => ({
+        id: item.id,
+        confirmationCode: item.confirmationCode,
+        occurrenceIndex: item.occurrenceIndex,
+        createdAt: item.createdAt,
+      });
+
+      it('moves this and the following occurrences to another weekday and time, across DST, keeping ids, codes and history', async () => {
+        const series = await bookTuesdays();
+        const before = await scheduler.getSeries(series.seriesId);
+        const result = await scheduler.moveSeries(
+          series.seriesId,
+          { from: '2026-03-16T00:00:00Z', weekdays: ['thursday'], time: '10:00' },
+          receptionist,
+        );
+        // 10:00 London: GMT until 29 March, then BST.
+        expect(isoStarts(result.moved)).toEqual([
+          '2026-03-19T10:00:00.000Z',
+          '2026-03-26T10:00:00.000Z',
+          '2026-04-02T09:00:00.000Z',
+          '2026-04-09T09:00:00.000Z',
+        ]);
+        expect(result.skipped).toEqual([]);
+        const after = await scheduler.getSeries(series.seriesId);
+        expect(isoStarts(after.occurrences)).toEqual([
+          '2026-03-03T09:00:00.000Z',
+          '2026-03-10T09:00:00.000Z',
+          ...isoStarts(result.moved),
+        ]);
+        expect(after.occurrences.map(identity)).toEqual(before.occurrences.map(identity));
+        expect(after.occurrences.map((item) => item.version)).toEqual([2, 1, 2, 2, 2, 2]);
+        expect(after.segments).toEqual([
+          { ...before.segments[0], rule: { frequency: 'weekly', interval: 1, maxOccurrences: 2 } },
+          {
+            fromIndex: 2,
+            start: '2026-03-19T10:00:00.000Z',
+            rule: { rrule: 'FREQ=WEEKLY;COUNT=4;BYDAY=TH' },
+            durationMinutes: 30,
+            type: 'follow_up',
+          },
+        ]);
+        // The stored pattern tells the truth: it puts every occurrence where it is.
+        expect(isoStarts(seriesInstances(after))).toEqual(isoStarts(after.occurrences));
+        const moved = result.moved[0]?.id ?? '';
+        const trail = await scheduler.auditTrail(moved);
+        expect(trail.map((entry) => [entry.action, entry.version])).toEqual([
+          ['created', 1],
+          ['rescheduled', 2],
+        ]);
+        expect(trail[1]?.changes.start).toEqual({
+          before: '2026-03-17T09:00:00.000Z',
+          after: '2026-03-19T10:00:00.000Z',
+        });
+        expect((await scheduler.auditTrail(after.occurrences[0]?.id ?? '')).map((entry) => entry.action)).toEqual([
+          'created',
+          'updated',
+        ]);
+      });
+
+      it('moves every occurrence still to come when no from is given, and writes occurrences in an order that never meets itself', async () => {
+        // Two a week (Tuesday and Thursday) onto Thursdays only: each one moves into the slot the
+        // next one leaves, so the writes must go from the last back.
+        const { series } = await scheduler.book(
+          booking('2026-03-03T09:00:00Z', { recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4' } }),
+          receptionist,
+        );
+        const result = await scheduler.moveSeries(series?.seriesId ?? '', { weekdays: ['thursday'] }, receptionist);
+        expect(isoStarts(result.moved)).toEqual([
+          '2026-03-05T09:00:00.000Z',
+          '2026-03-12T09:00:00.000Z',
+          '2026-03-19T09:00:00.000Z',
+          '2026-03-26T09:00:00.000Z',
+        ]);
+        expect(result.series.segments).toEqual([
+          {
+            fromIndex: 0,
+            start: '2026-03-05T09:00:00.000Z',
+            rule: { rrule: 'FREQ=WEEKLY;COUNT=4;BYDAY=TH' },
+            durationMinutes: 30,
+            type: 'follow_up',
+          },
+        ]);
+      });
+
+      it('with onConflict fail moves nothing when one occurrence meets another appointment', async () => {
+        const series = await bookTuesdays();
+        const blocker = await book('2026-03-26T10:10:00Z', { patientId: PEOPLE.bob });
+        const before = await scheduler.getSeries(series.seriesId);
+        const error = await rejectionOf(
+          scheduler.moveSeries(
+            series.seriesId,
+            { from: '2026-03-16T00:00:00Z', weekdays: ['thursday'], time: '10:00' },
+            receptionist,
+          ),
+        );
+        expect(error).toBeInstanceOf(ConflictError);
+        expect((error as ConflictError).conflictingIds).toEqual([blocker.id]);
+        expect(await scheduler.getSeries(series.seriesId)).toEqual(before);
+        expect((await scheduler.auditTrail(before.occurrences[2]?.id ?? '')).map((entry) => entry.action)).toEqual([
+          'created',
+        ]);
+      });
+
+      it('with onConflict skip leaves exactly the refused occurrences where they were and reports them', async () => {
+        const series = await bookTuesdays();
+        const blocker = await book('2026-03-26T10:10:00Z', { patientId: PEOPLE.bob });
+        const before = await scheduler.getSeries(series.seriesId);
+        const result = await scheduler.moveSeries(
+          series.seriesId,
+          { from: '2026-03-16T00:00:00Z', weekdays: ['thursday'], time: '10:00', onConflict: 'skip' },
+          receptionist,
+        );
+        expect(result.skipped).toEqual([
+          {
+            appointmentId: before.occurrences[3]?.id,
+            start: new Date('2026-03-26T10:00:00Z'),
+            conflictingIds: [blocker.id],
+            reasons: [{ code: 'BOOKED', appointmentIds: [blocker.id] }],
+          },
+        ]);
+        expect(isoStarts(result.moved)).toEqual([
+          '2026-03-19T10:00:00.000Z',
+          '2026-04-02T09:00:00.000Z',
+          '2026-04-09T09:00:00.000Z',
+        ]);
+        const kept = result.series.occurrences[3];
+        expect(kept?.start).toEqual(new Date(TUESDAYS[3] as string));
+        expect(kept?.version).toBe(1);
+      });
+
+      it('checks each moved occurrence against the booking rules (hours, notice) like a new booking', async () => {
+        const series = await bookTuesdays();
+        const late = await rejectionOf(scheduler.moveSeries(series.seriesId, { time: '17:30' }, receptionist));
+        expect(late).toMatchObject({ code: 'UNAVAILABLE' });
+        expect((late as { reasons: Array<{ code: string }> }).reasons[0]?.code).toBe('OUTSIDE_HOURS');
+        // Friday afternoons are closed: with skip, those stay, and all of them refused is an error.
+        const closed = await rejectionOf(
+          scheduler.moveSeries(
+            series.seriesId,
+            { weekdays: ['friday'], time: '14:00', onConflict: 'skip' },
+            receptionist,
+          ),
+        );
+        expect(closed).toMatchObject({ code: 'UNAVAILABLE' });
+        expect((await scheduler.getSeries(series.seriesId)).occurrences.every((item) => item.version === 1)).toBe(true);
+      });
+
+      it('changes the type and duration of the occurrences to come, buffers included', async () => {
+        const series = await bookTuesdays();
+        const result = await scheduler.moveSeries(
+          series.seriesId,
+          { from: '2026-03-30T00:00:00Z', type: 'surgery_consult' },
+          receptionist,
+        );
+        expect(result.moved.map((item) => [item.type, item.durationMinutes, item.bufferBeforeMinutes])).toEqual([
+          ['surgery_consult', 60, 10],
+          ['surgery_consult', 60, 10],
+        ]);
+        expect(isoStarts(result.moved)).toEqual(['2026-03-31T08:00:00.000Z', '2026-04-07T08:00:00.000Z']);
+        expect(result.series.segments[1]).toMatchObject({ fromIndex: 4, type: 'surgery_consult', durationMinutes: 60 });
+      });
+
+      it('refuses edits that cannot apply, naming the field, and writes nothing', async () => {
+        const series = await bookTuesdays();
+        const { series: daily } = await scheduler.book(
+          booking('2026-03-10T14:00:00Z', { recurrence: { frequency: 'daily', maxOccurrences: 2 } }),
+          receptionist,
+        );
+        expect(
+          await rejectionOf(scheduler.moveSeries(daily?.seriesId ?? '', { weekdays: ['monday'] }, receptionist)),
+        ).toMatchObject({
+          issues: [{ path: 'weekdays', code: 'not_weekly' }],
+        });
+        expect(await rejectionOf(scheduler.moveSeries(series.seriesId, {}, receptionist))).toBeInstanceOf(
+          ValidationError,
+        );
+        expect(await rejectionOf(scheduler.moveSeries(series.seriesId, { time: '25:00' }, receptionist))).toMatchObject(
+          { issues: [{ path: 'time' }] },
+        );
+        expect(
+          await rejectionOf(
+            scheduler.moveSeries(series.seriesId, { from: '2026-05-01T00:00:00Z', time: '10:00' }, receptionist),
+          ),
+        ).toMatchObject({ issues: [{ path: 'from', code: 'nothing_to_move' }] });
+        expect(await rejectionOf(scheduler.moveSeries(randomUUID(), { time: '10:00' }, receptionist))).toBeInstanceOf(
+          NotFoundError,
+        );
+        expect(
+          await rejectionOf(scheduler.extendSeries(series.seriesId, { count: 2, until: '2026-06-01' }, receptionist)),
+        ).toMatchObject({
+          issues: [{ path: 'count' }],
+        });
+        expect(
+          await rejectionOf(scheduler.extendSeries(series.seriesId, { until: '2026-03-20' }, receptionist)),
+        ).toMatchObject({ issues: [{ path: 'until', code: 'nothing_to_add' }] });
+        expect((await scheduler.getSeries(series.seriesId)).occurrences.every((item) => item.version === 1)).toBe(true);
+      });
+
+      it('extends a series by a count or to a later date, checking each new occurrence, and records the new end', async () => {
+        const series = await bookTuesdays();
+        const blocker = await book('2026-04-21T08:00:00Z', { patientId: PEOPLE.bob });
+        const more = await scheduler.extendSeries(series.seriesId, { count: 3 }, receptionist);
+        expect(isoStarts(more.created)).toEqual(['2026-04-14T08:00:00.000Z', '2026-04-28T08:00:00.000Z']);
+        expect(more.skipped).toEqual([
+          {
+            appointmentId: null,
+            start: new Date('2026-04-21T08:00:00Z'),
+            conflictingIds: [blocker.id],
+            reasons: [{ code: 'BOOKED', appointmentIds: [blocker.id] }],
+          },
+        ]);
+        expect(more.created.map((item) => item.occurrenceIndex)).toEqual([6, 8]);
+        expect(more.series.segments[0]?.rule).toEqual({ frequency: 'weekly', interval: 1, maxOccurrences: 9 });
+        // 5 May lies past the 60-day horizon until the clock moves on.
+        expect(
+          await rejectionOf(scheduler.extendSeries(series.seriesId, { until: '2026-05-05' }, receptionist)),
+        ).toMatchObject({ code: 'UNAVAILABLE', reasons: [{ code: 'BEYOND_HORIZON' }] });
+        clock.set('2026-03-20T12:00:00Z');
+        const later = await scheduler.extendSeries(series.seriesId, { until: '2026-05-05' }, receptionist);
+        expect(isoStarts(later.created)).toEqual(['2026-05-05T08:00:00.000Z']);
+        expect(later.series.segments[0]?.rule).toEqual({ frequency: 'weekly', interval: 1, endDate: '2026-05-05' });
+        expect(isoStarts(seriesInstances(later.series)).slice(-1)).toEqual(['2026-05-05T08:00:00.000Z']);
+        expect((await scheduler.auditTrail(more.created[0]?.id ?? '')).map((entry) => entry.action)).toEqual([
+          'created',
+        ]);
+      });
+
+      it('extends a moved series along its last segment, and fail creates nothing when one is taken', async () => {
+        const series = await bookTuesdays();
+        await scheduler.moveSeries(
+          series.seriesId,
+          { from: '2026-03-30T00:00:00Z', weekdays: ['wednesday'] },
+          receptionist,
+        );
+        await book('2026-04-22T08:00:00Z', { patientId: PEOPLE.bob });
+        expect(
+          await rejectionOf(scheduler.extendSeries(series.seriesId, { count: 2, onConflict: 'fail' }, receptionist)),
+        ).toBeInstanceOf(ConflictError);
+        expect((await scheduler.getSeries(series.seriesId)).occurrences).toHaveLength(6);
+        const result = await scheduler.extendSeries(series.seriesId, { count: 1 }, receptionist);
+        expect(isoStarts(result.created)).toEqual(['2026-04-15T08:00:00.000Z']);
+        expect(result.series.segments[1]?.rule).toEqual({ rrule: 'FREQ=WEEKLY;COUNT=3;BYDAY=WE' });
+      });
+
+      it('never double-books when a move races a booking for the same time', async () => {
+        for (let round = 0; round < 5; round++) {
+          const series = await bookTuesdays({ patientId: PEOPLE.alice });
+          const target = new Date(Date.parse('2026-03-19T10:00:00Z') + round * 3_600_000);
+          const time = DateTime.fromJSDate(target, { zone: 'Europe/London' }).toFormat('HH:mm');
+          const [move, single] = await Promise.allSettled([
+            scheduler.moveSeries(
+              series.seriesId,
+              { from: '2026-03-16T00:00:00Z', weekdays: ['thursday'], time },
+              receptionist,
+            ),
+            scheduler.book(booking(target.toISOString(), { patientId: PEOPLE.bob }), receptionist),
+          ]);
+          expect([move.status, single.status].filter((status) => status === 'fulfilled')).toHaveLength(1);
+          const { items } = await store.listAppointments({ from: target, to: new Date(target.getTime() + 1) });
+          expect(items.filter((item) => item.status === 'scheduled')).toHaveLength(1);
+          await scheduler.cancelSeries(series.seriesId, { reason: 'next round' }, receptionist);
+          for (const item of (await store.listAppointments({ patientId: PEOPLE.bob })).items) {
+            if (item.status === 'scheduled') await scheduler.cancel(item.id, { reason: 'next round' }, receptionist);
+          }
+        }
       });
     });
 

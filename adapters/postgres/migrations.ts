@@ -269,10 +269,37 @@ function hardening(schema: string): Migration {
   };
 }
 
+/**
+ * A series' pattern becomes a list of segments (series can be moved from an occurrence on): a
+ * pattern stored before is its series' one segment, anchored at its carrier occurrence.
+ */
+function seriesSegments(s: string): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await sql
+        .raw(
+          `UPDATE ${s}.appointments
+            SET recurrence = jsonb_build_object('segments', jsonb_build_array(jsonb_build_object(
+              'fromIndex', coalesce(occurrence_index, 0),
+              'start', to_char(start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+              'rule', recurrence,
+              'durationMinutes', duration_minutes,
+              'type', type)))
+            WHERE recurrence IS NOT NULL AND NOT (recurrence ? 'segments')`,
+        )
+        .execute(db);
+    },
+  };
+}
+
 /** Every migration for a schema, by name; names sort in the order they apply. */
 export function postgresMigrations(schema: string): Record<string, Migration> {
   const checked = checkSchemaName(schema);
-  return { '0001_initial_schema': initialSchema(checked), '0002_hardening': hardening(checked) };
+  return {
+    '0001_initial_schema': initialSchema(checked),
+    '0002_hardening': hardening(checked),
+    '0003_series_segments': seriesSegments(checked),
+  };
 }
 
 /** A kysely Migrator over {@link postgresMigrations}, its bookkeeping tables in the same schema. */

@@ -303,77 +303,7 @@ class PostgresAppointmentStore implements PostgresStore {
           const existing = await readIdempotencyRecord(trx, options.idempotency.key);
           if (existing !== null) return { kind: 'replay', record: existing };
         }
-        await this.#lockProviders(
-          trx,
-          rows.map((row) => row.appointment.providerId),
-        );
-        const clashes = await this.#existingClashes(
-          trx,
-          rows.map((row) => row.appointment),
-        );
-        // Counted after the provider locks, in a statement of its own: at READ COMMITTED it sees
-        // every booking committed before the lock was ours.
-        const limitCounts = await this.#limitCounts(trx, rows);
-        const accepted: Array<Contract.NewAppointmentRow['appointment']> = [];
-        const acceptedAudits: Contract.NewAuditEntry[] = [];
-        const skipped: Array<{
-          appointment: Contract.NewAppointmentRow['appointment'];
-          conflictingIds: string[];
-          reasons?: readonly UnavailableReason[];
-        }> = [];
-        rows.forEach(({ appointment, audit, limits }, index) => {
-          const range = occupiedRange(appointment);
-          const conflictingIds = isOccupyingStatus(appointment.status)
-            ? [
-                ...(clashes.get(index) ?? []),
-                ...accepted
-                  .filter((other) => other.providerId === appointment.providerId && isOccupyingStatus(other.status))
-                  .filter((other) => rangesOverlap(range, occupiedRange(other)))
-                  .map((other) => other.id),
-              ]
-            : [];
-          // Limits first, then overlaps: the order the SQLite store checks them in.
-          const limitReason =
-            limits === undefined || limits.length === 0
-              ? null
-              : exceededLimit(
-                  appointment,
-                  limits,
-                  (_check, checkIndex) => limitCounts.get(`${index}:${checkIndex}`) ?? { count: 0, minutes: 0 },
-                  accepted,
-                );
-          if (limitReason !== null) {
-            if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
-            skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
-          } else if (conflictingIds.length === 0) {
-            accepted.push(
-              accepted.length === 0 ? { ...appointment, ...firstRowExtras(appointment, options) } : appointment,
-            );
-            acceptedAudits.push(audit);
-          } else if (options.onConflict === 'fail') {
-            throw new ConflictError(conflictingIds);
-          } else {
-            skipped.push({ appointment, conflictingIds });
-          }
-        });
-        if (accepted.length === 0) return { kind: 'inserted', inserted: [], skipped };
-        const inserted = await this.#bulkInsert(trx, accepted);
-        await sql`${this.#auditInsert(acceptedAudits)}`.execute(trx);
-        const first = inserted[0] as Appointment;
-        if (options.idempotency !== undefined) {
-          await trx
-            .insertInto('appointment_idempotency_keys')
-            .values({
-              key: options.idempotency.key,
-              fingerprint: options.idempotency.fingerprint,
-              appointment_id: first.id,
-              series_id: first.seriesId,
-              skipped: encodeSkipped(options, skipped),
-              created_at: options.idempotency.createdAt,
-            })
-            .execute();
-        }
-        return { kind: 'inserted', inserted, skipped };
+        return this.#insertRowsIn(trx, rows, options);
       });
     } catch (error) {
       // Only a writer that bypassed the key lock (another library version, hand-written SQL) can
@@ -387,6 +317,88 @@ class PostgresAppointmentStore implements PostgresStore {
       }
       throw toSchedulingError(error);
     }
+  }
+
+  /**
+   * Inserts rows in an open transaction: each provider locked, every clash found with one query,
+   * the rows that go in decided in memory and inserted in bulk, the key recorded with them.
+   */
+  async #insertRowsIn(
+    trx: Trx,
+    rows: readonly Contract.NewAppointmentRow[],
+    options: Contract.InsertOptions,
+  ): Promise<Extract<Contract.InsertResult, { kind: 'inserted' }>> {
+    await this.#lockProviders(
+      trx,
+      rows.map((row) => row.appointment.providerId),
+    );
+    const clashes = await this.#existingClashes(
+      trx,
+      rows.map((row) => row.appointment),
+    );
+    // Counted after the provider locks, in a statement of its own: at READ COMMITTED it sees
+    // every booking committed before the lock was ours.
+    const limitCounts = await this.#limitCounts(trx, rows);
+    const accepted: Array<Contract.NewAppointmentRow['appointment']> = [];
+    const acceptedAudits: Contract.NewAuditEntry[] = [];
+    const skipped: Array<{
+      appointment: Contract.NewAppointmentRow['appointment'];
+      conflictingIds: string[];
+      reasons?: readonly UnavailableReason[];
+    }> = [];
+    rows.forEach(({ appointment, audit, limits }, index) => {
+      const range = occupiedRange(appointment);
+      const conflictingIds = isOccupyingStatus(appointment.status)
+        ? [
+            ...(clashes.get(index) ?? []),
+            ...accepted
+              .filter((other) => other.providerId === appointment.providerId && isOccupyingStatus(other.status))
+              .filter((other) => rangesOverlap(range, occupiedRange(other)))
+              .map((other) => other.id),
+          ]
+        : [];
+      // Limits first, then overlaps: the order the SQLite store checks them in.
+      const limitReason =
+        limits === undefined || limits.length === 0
+          ? null
+          : exceededLimit(
+              appointment,
+              limits,
+              (_check, checkIndex) => limitCounts.get(`${index}:${checkIndex}`) ?? { count: 0, minutes: 0 },
+              accepted,
+            );
+      if (limitReason !== null) {
+        if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
+        skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
+      } else if (conflictingIds.length === 0) {
+        accepted.push(
+          accepted.length === 0 ? { ...appointment, ...firstRowExtras(appointment, options) } : appointment,
+        );
+        acceptedAudits.push(audit);
+      } else if (options.onConflict === 'fail') {
+        throw new ConflictError(conflictingIds);
+      } else {
+        skipped.push({ appointment, conflictingIds });
+      }
+    });
+    if (accepted.length === 0) return { kind: 'inserted', inserted: [], skipped };
+    const inserted = await this.#bulkInsert(trx, accepted);
+    await sql`${this.#auditInsert(acceptedAudits)}`.execute(trx);
+    const first = inserted[0] as Appointment;
+    if (options.idempotency !== undefined) {
+      await trx
+        .insertInto('appointment_idempotency_keys')
+        .values({
+          key: options.idempotency.key,
+          fingerprint: options.idempotency.fingerprint,
+          appointment_id: first.id,
+          series_id: first.seriesId,
+          skipped: encodeSkipped(options, skipped),
+          created_at: options.idempotency.createdAt,
+        })
+        .execute();
+    }
+    return { kind: 'inserted', inserted, skipped };
   }
 
   async #bulkInsert(
@@ -481,88 +493,123 @@ class PostgresAppointmentStore implements PostgresStore {
 
   async applyChanges(changes: readonly Contract.AppointmentChange[]): Promise<Appointment[]> {
     // The change being written when the database refused, to name the refusal precisely.
-    let failing: { change: Contract.AppointmentChange; before: Appointment; next: Appointment } | undefined;
+    let failing: FailingChange | undefined;
     try {
       return await this.#transaction(async (trx) => {
         failing = undefined;
-        const ids = changes.map((change) => change.id);
-        const rows = await trx.selectFrom('appointments').selectAll().where('id', 'in', ids).forUpdate().execute();
-        const current = new Map(rows.map((row) => [row.id, decodeAppointment(row, POSTGRES_CODEC)]));
-        // Only a change that claims time takes its provider's lock; cancelling frees time.
-        const claimingTime = changes.filter((change) => {
-          const before = current.get(change.id);
-          return (
-            before !== undefined &&
-            isOccupyingStatus(change.set.status ?? before.status) &&
-            (occupancyTouched(change) || (change.limits?.length ?? 0) > 0)
-          );
+        return this.#applyChangesIn(trx, changes, (change) => {
+          failing = change;
         });
-        await this.#lockProviders(
-          trx,
-          claimingTime.map((change) => (current.get(change.id) as Appointment).providerId),
-        );
-        const updated: Appointment[] = [];
-        for (const change of changes) {
-          const before = current.get(change.id);
-          if (before === undefined) throw new NotFoundError('Appointment', change.id);
-          if (before.version !== change.expectedVersion)
-            throw new StaleVersionError(change.expectedVersion, before.version);
-          const stamp = {
-            version: before.version + 1,
-            updatedAt: change.audit.at,
-            updatedBy: change.audit.actorId ?? 'system',
-          };
-          const next: Appointment = { ...before, ...change.set, ...stamp };
-          if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
-            const counts = await this.#limitCounts(
-              trx,
-              [{ appointment: next, audit: change.audit, limits: change.limits }],
-              next.id,
-            );
-            const reason = exceededLimit(
-              next,
-              change.limits,
-              (_check, index) => counts.get(`0:${index}`) ?? { count: 0, minutes: 0 },
-              [],
-            );
-            if (reason !== null) throw new UnavailableError([reason]);
-          }
-          failing = { change, before, next };
-          await trx
-            .updateTable('appointments')
-            .set(
-              occupancyTouched(change)
-                ? withOccupiedRange(encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC), next)
-                : encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC),
-            )
-            .where('id', '=', change.id)
-            .where('version', '=', change.expectedVersion)
-            .execute();
-          current.set(change.id, next);
-          updated.push(next);
-        }
-        failing = undefined;
-        await sql`${this.#auditInsert(changes.map((change) => change.audit))}`.execute(trx);
-        return updated;
       });
     } catch (error) {
-      const state = sqlState(error);
-      if (failing !== undefined && state === SQLSTATE.invalidTransition) {
-        throw new InvalidTransitionError(failing.before.status, failing.next.status, undefined, { cause: error });
-      }
-      if (failing !== undefined && state === SQLSTATE.exclusionViolation) {
-        const range = occupiedRange(failing.next);
-        const ids = await this.#conflictingIds(
-          this.#db,
-          failing.next.providerId,
-          range.start,
-          range.end,
-          failing.next.id,
-        );
-        throw new ConflictError(ids, { cause: error });
-      }
-      throw toSchedulingError(error);
+      throw await this.#changeFailure(error, failing);
     }
+  }
+
+  async editSeries(edit: Contract.SeriesEdit): Promise<Contract.SeriesEditResult> {
+    let failing: FailingChange | undefined;
+    try {
+      return await this.#transaction(async (trx) => {
+        failing = undefined;
+        const changed = await this.#applyChangesIn(trx, edit.changes, (change) => {
+          failing = change;
+        });
+        const { inserted } = await this.#insertRowsIn(trx, edit.rows, { onConflict: 'fail' });
+        return { changed, inserted };
+      });
+    } catch (error) {
+      throw await this.#changeFailure(error, failing);
+    }
+  }
+
+  /**
+   * Changes by compare-and-set in an open transaction, with their audit entries. `onWrite` learns
+   * which change is being written (undefined once all are), to name a refusal precisely.
+   */
+  async #applyChangesIn(
+    trx: Trx,
+    changes: readonly Contract.AppointmentChange[],
+    onWrite: (change: FailingChange | undefined) => void,
+  ): Promise<Appointment[]> {
+    const ids = changes.map((change) => change.id);
+    const rows = await trx.selectFrom('appointments').selectAll().where('id', 'in', ids).forUpdate().execute();
+    const current = new Map(rows.map((row) => [row.id, decodeAppointment(row, POSTGRES_CODEC)]));
+    // Only a change that claims time takes its provider's lock; cancelling frees time.
+    const claimingTime = changes.filter((change) => {
+      const before = current.get(change.id);
+      return (
+        before !== undefined &&
+        isOccupyingStatus(change.set.status ?? before.status) &&
+        (occupancyTouched(change) || (change.limits?.length ?? 0) > 0)
+      );
+    });
+    await this.#lockProviders(
+      trx,
+      claimingTime.map((change) => (current.get(change.id) as Appointment).providerId),
+    );
+    const updated: Appointment[] = [];
+    for (const change of changes) {
+      const before = current.get(change.id);
+      if (before === undefined) throw new NotFoundError('Appointment', change.id);
+      if (before.version !== change.expectedVersion)
+        throw new StaleVersionError(change.expectedVersion, before.version);
+      const stamp = {
+        version: before.version + 1,
+        updatedAt: change.audit.at,
+        updatedBy: change.audit.actorId ?? 'system',
+      };
+      const next: Appointment = { ...before, ...change.set, ...stamp };
+      if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
+        const counts = await this.#limitCounts(
+          trx,
+          [{ appointment: next, audit: change.audit, limits: change.limits }],
+          next.id,
+        );
+        const reason = exceededLimit(
+          next,
+          change.limits,
+          (_check, index) => counts.get(`0:${index}`) ?? { count: 0, minutes: 0 },
+          [],
+        );
+        if (reason !== null) throw new UnavailableError([reason]);
+      }
+      onWrite({ change, before, next });
+      await trx
+        .updateTable('appointments')
+        .set(
+          occupancyTouched(change)
+            ? withOccupiedRange(encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC), next)
+            : encodeAppointmentFields({ ...change.set, ...stamp }, POSTGRES_CODEC),
+        )
+        .where('id', '=', change.id)
+        .where('version', '=', change.expectedVersion)
+        .execute();
+      current.set(change.id, next);
+      updated.push(next);
+    }
+    onWrite(undefined);
+    await sql`${this.#auditInsert(changes.map((change) => change.audit))}`.execute(trx);
+    return updated;
+  }
+
+  /** The typed error for a refused change: its transition or the appointments in its way. */
+  async #changeFailure(error: unknown, failing: FailingChange | undefined): Promise<SchedulingError> {
+    const state = sqlState(error);
+    if (failing !== undefined && state === SQLSTATE.invalidTransition) {
+      return new InvalidTransitionError(failing.before.status, failing.next.status, undefined, { cause: error });
+    }
+    if (failing !== undefined && state === SQLSTATE.exclusionViolation) {
+      const range = occupiedRange(failing.next);
+      const ids = await this.#conflictingIds(
+        this.#db,
+        failing.next.providerId,
+        range.start,
+        range.end,
+        failing.next.id,
+      );
+      return new ConflictError(ids, { cause: error });
+    }
+    return toSchedulingError(error);
   }
 
   async claimReminder(id: string, channel: ReminderChannel, claim: Contract.ReminderClaim): Promise<boolean> {
@@ -779,6 +826,13 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 }
 
+/** A change and the appointment before and after it. */
+interface FailingChange {
+  readonly change: Contract.AppointmentChange;
+  readonly before: Appointment;
+  readonly next: Appointment;
+}
+
 /**
  * A connection the server drops while we hold it (a restart, `pg_terminate_backend`) makes
  * node-postgres emit `error` on the client besides failing the query; with no listener that
@@ -883,7 +937,7 @@ function occupancyTouched(change: Contract.AppointmentChange): boolean {
 /** Fields only the first inserted row of a call carries: the series pattern and the idempotency key. */
 function firstRowExtras(appointment: Contract.NewAppointmentRow['appointment'], options: Contract.InsertOptions) {
   return {
-    recurrence: options.seriesRecurrence ?? appointment.recurrence,
+    recurrence: options.seriesPattern ?? appointment.recurrence,
     idempotencyKey: options.idempotency?.key ?? appointment.idempotencyKey,
   };
 }

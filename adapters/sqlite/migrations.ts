@@ -199,10 +199,32 @@ const hardening: Migration = {
   },
 };
 
+/**
+ * A series' pattern becomes a list of segments (series can be moved from an occurrence on): a
+ * pattern stored before is its series' one segment, anchored at its carrier occurrence.
+ */
+const seriesSegments: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql
+      .raw(
+        `UPDATE ${TABLES.appointments}
+          SET recurrence = json_object('segments', json_array(json_object(
+            'fromIndex', coalesce(occurrence_index, 0),
+            'start', strftime('%Y-%m-%dT%H:%M:%fZ', start / 1000.0, 'unixepoch'),
+            'rule', json(recurrence),
+            'durationMinutes', duration_minutes,
+            'type', type)))
+          WHERE recurrence IS NOT NULL AND json_type(recurrence, '$.segments') IS NULL`,
+      )
+      .execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const SQLITE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': initialSchema,
   '0002_hardening': hardening,
+  '0003_series_segments': seriesSegments,
 });
 
 /** A kysely Migrator over {@link SQLITE_MIGRATIONS}, with table names of our own. */

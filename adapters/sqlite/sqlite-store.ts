@@ -244,21 +244,27 @@ class SqliteAppointmentStore implements SqliteStore {
     try {
       return await this.#insert(rows, options);
     } catch (error) {
-      if (!(error instanceof ConflictError) || error.conflictingIds.length > 0) throw error;
-      // The trigger refused a row: name what is in the way (read after the rollback), stored
-      // appointments or an earlier row of the same call.
-      for (const [index, { appointment }] of rows.entries()) {
-        const range = occupiedRange(appointment);
-        const stored = await this.findOccupying(appointment.providerId, range.start, range.end);
-        const earlier = rows
-          .slice(0, index)
-          .map((row) => row.appointment)
-          .filter((other) => other.providerId === appointment.providerId && rangesOverlap(range, occupiedRange(other)));
-        const ids = [...stored, ...earlier].map((item) => item.id);
-        if (ids.length > 0) throw new ConflictError(ids, { cause: error.cause });
-      }
-      throw error;
+      throw await this.#namedConflict(error, rows);
     }
+  }
+
+  /**
+   * A trigger's refusal of an insert names no appointment: name what is in the way (read after
+   * the rollback), stored appointments or an earlier row of the same call. Other errors as they are.
+   */
+  async #namedConflict(error: unknown, rows: readonly Contract.NewAppointmentRow[]): Promise<unknown> {
+    if (!(error instanceof ConflictError) || error.conflictingIds.length > 0) return error;
+    for (const [index, { appointment }] of rows.entries()) {
+      const range = occupiedRange(appointment);
+      const stored = await this.findOccupying(appointment.providerId, range.start, range.end);
+      const earlier = rows
+        .slice(0, index)
+        .map((row) => row.appointment)
+        .filter((other) => other.providerId === appointment.providerId && rangesOverlap(range, occupiedRange(other)));
+      const ids = [...stored, ...earlier].map((item) => item.id);
+      if (ids.length > 0) return new ConflictError(ids, { cause: error.cause });
+    }
+    return error;
   }
 
   /**
@@ -269,80 +275,7 @@ class SqliteAppointmentStore implements SqliteStore {
     rows: readonly Contract.NewAppointmentRow[],
     options: Contract.InsertOptions,
   ): Promise<Contract.InsertResult> {
-    return this.#writeSync((database): Contract.InsertResult => {
-      if (options.idempotency !== undefined) {
-        const existing = readIdempotencyRecordSync(database, options.idempotency.key);
-        if (existing !== null) return { kind: 'replay', record: existing };
-      }
-      const inserted: Appointment[] = [];
-      const skipped: Array<{
-        appointment: Contract.NewAppointmentRow['appointment'];
-        conflictingIds: string[];
-        reasons?: readonly UnavailableReason[];
-      }> = [];
-      for (const row of rows) {
-        const { appointment, audit } = row;
-        // Limits first, then overlaps (the trigger checks those at the insert). Counted inside this
-        // BEGIN IMMEDIATE transaction: no other writer can book in between, and the rows this call
-        // inserted already are in the count (so none is added again).
-        const checks = row.limits ?? [];
-        const counts = checks.length === 0 ? [] : countForLimits(database, appointment.providerId, checks, null);
-        const limitReason =
-          checks.length === 0
-            ? null
-            : exceededLimit(appointment, checks, (_check, index) => counts[index] as LimitCount, []);
-        if (limitReason !== null) {
-          if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
-          skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
-          continue;
-        }
-        // With onConflict 'fail' the trigger is the check (one statement fewer); only 'skip'
-        // needs to know in advance, to leave the row out and go on.
-        if (options.onConflict === 'skip' && isOccupyingStatus(appointment.status)) {
-          const range = occupiedRange(appointment);
-          const conflictingIds = database
-            .prepare(OCCUPYING_IDS_SQL)
-            .all([
-              appointment.providerId,
-              range.start.getTime() - MAX_OCCUPIED_MS,
-              range.end.getTime(),
-              range.start.getTime(),
-            ])
-            .map((found) => (found as { id: string }).id);
-          if (conflictingIds.length > 0) {
-            skipped.push({ appointment, conflictingIds });
-            continue;
-          }
-        }
-        const isFirst = inserted.length === 0;
-        const stored: Appointment = {
-          ...appointment,
-          recurrence: (isFirst && options.seriesRecurrence) || appointment.recurrence,
-          idempotencyKey: (isFirst && options.idempotency?.key) || appointment.idempotencyKey,
-          confirmationCode: nextConfirmationCode(database, appointment.createdAt),
-        };
-        const columns = encodeAppointmentFields(stored, SQLITE_CODEC);
-        database.prepare(INSERT_APPOINTMENT_SQL).run(APPOINTMENT_COLUMNS.map((column) => columns[column] ?? null));
-        insertAuditEntrySync(database, audit);
-        inserted.push(stored);
-      }
-      const first = inserted[0];
-      if (options.idempotency !== undefined && first !== undefined) {
-        database
-          .prepare(
-            `INSERT INTO ${TABLES.idempotencyKeys} (key, fingerprint, appointment_id, series_id, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-          )
-          .run([
-            options.idempotency.key,
-            options.idempotency.fingerprint,
-            first.id,
-            first.seriesId,
-            encodeSkipped(options, skipped),
-            options.idempotency.createdAt.getTime(),
-          ]);
-      }
-      return { kind: 'inserted', inserted, skipped };
-    });
+    return this.#writeSync((database) => insertRowsSync(database, rows, options));
   }
 
   applyChanges(changes: readonly Contract.AppointmentChange[]): Promise<Appointment[]> {
@@ -351,6 +284,21 @@ class SqliteAppointmentStore implements SqliteStore {
       for (const change of changes) updated.push(await applyChange(trx, change));
       return updated;
     });
+  }
+
+  async editSeries(edit: Contract.SeriesEdit): Promise<Contract.SeriesEditResult> {
+    try {
+      return await this.#write(async (trx) => {
+        const changed: Appointment[] = [];
+        for (const change of edit.changes) changed.push(await applyChange(trx, change));
+        // The same connection, inside the same transaction: the booking path's statements.
+        const database = this.#handle.database as CachedDatabase;
+        const result = insertRowsSync(database, edit.rows, { onConflict: 'fail' });
+        return { changed, inserted: result.kind === 'inserted' ? result.inserted : [] };
+      });
+    } catch (error) {
+      throw await this.#namedConflict(error, edit.rows);
+    }
   }
 
   claimReminder(id: string, channel: ReminderChannel, claim: Contract.ReminderClaim): Promise<boolean> {
@@ -586,6 +534,89 @@ function withStatementCache(database: SqliteDatabase, close: () => void): Cached
       close();
     },
   };
+}
+
+/**
+ * Inserts rows inside an open `BEGIN IMMEDIATE` transaction, synchronously: limits counted and
+ * overlaps checked against everything committed and everything this call wrote before.
+ */
+function insertRowsSync(
+  database: SqliteDatabase,
+  rows: readonly Contract.NewAppointmentRow[],
+  options: Contract.InsertOptions,
+): Contract.InsertResult {
+  if (options.idempotency !== undefined) {
+    const existing = readIdempotencyRecordSync(database, options.idempotency.key);
+    if (existing !== null) return { kind: 'replay', record: existing };
+  }
+  const inserted: Appointment[] = [];
+  const skipped: Array<{
+    appointment: Contract.NewAppointmentRow['appointment'];
+    conflictingIds: string[];
+    reasons?: readonly UnavailableReason[];
+  }> = [];
+  for (const row of rows) {
+    const { appointment, audit } = row;
+    // Limits first, then overlaps (the trigger checks those at the insert). Counted inside this
+    // BEGIN IMMEDIATE transaction: no other writer can book in between, and the rows this call
+    // inserted already are in the count (so none is added again).
+    const checks = row.limits ?? [];
+    const counts = checks.length === 0 ? [] : countForLimits(database, appointment.providerId, checks, null);
+    const limitReason =
+      checks.length === 0
+        ? null
+        : exceededLimit(appointment, checks, (_check, index) => counts[index] as LimitCount, []);
+    if (limitReason !== null) {
+      if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
+      skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
+      continue;
+    }
+    // With onConflict 'fail' the trigger is the check (one statement fewer); only 'skip'
+    // needs to know in advance, to leave the row out and go on.
+    if (options.onConflict === 'skip' && isOccupyingStatus(appointment.status)) {
+      const range = occupiedRange(appointment);
+      const conflictingIds = database
+        .prepare(OCCUPYING_IDS_SQL)
+        .all([
+          appointment.providerId,
+          range.start.getTime() - MAX_OCCUPIED_MS,
+          range.end.getTime(),
+          range.start.getTime(),
+        ])
+        .map((found) => (found as { id: string }).id);
+      if (conflictingIds.length > 0) {
+        skipped.push({ appointment, conflictingIds });
+        continue;
+      }
+    }
+    const isFirst = inserted.length === 0;
+    const stored: Appointment = {
+      ...appointment,
+      recurrence: (isFirst && options.seriesPattern) || appointment.recurrence,
+      idempotencyKey: (isFirst && options.idempotency?.key) || appointment.idempotencyKey,
+      confirmationCode: nextConfirmationCode(database, appointment.createdAt),
+    };
+    const columns = encodeAppointmentFields(stored, SQLITE_CODEC);
+    database.prepare(INSERT_APPOINTMENT_SQL).run(APPOINTMENT_COLUMNS.map((column) => columns[column] ?? null));
+    insertAuditEntrySync(database, audit);
+    inserted.push(stored);
+  }
+  const first = inserted[0];
+  if (options.idempotency !== undefined && first !== undefined) {
+    database
+      .prepare(
+        `INSERT INTO ${TABLES.idempotencyKeys} (key, fingerprint, appointment_id, series_id, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run([
+        options.idempotency.key,
+        options.idempotency.fingerprint,
+        first.id,
+        first.seriesId,
+        encodeSkipped(options, skipped),
+        options.idempotency.createdAt.getTime(),
+      ]);
+  }
+  return { kind: 'inserted', inserted, skipped };
 }
 
 async function applyChange(trx: Trx, change: Contract.AppointmentChange): Promise<Appointment> {

@@ -43,7 +43,7 @@ const LocalTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/);
 /** A local calendar date `YYYY-MM-DD`. */
 const CalendarDate = z.iso.date();
 
-/** How a series repeats, as stored on its first occurrence. */
+/** How a series repeats: a pattern or an RFC 5545 rule. */
 export const StoredRecurrence = z.union([
   z.strictObject({
     frequency: z.enum(RECURRENCE_FREQUENCIES),
@@ -53,6 +53,18 @@ export const StoredRecurrence = z.union([
   }),
   z.strictObject({ rrule: z.string() }),
 ]);
+
+/** One stretch of a series: a rule expanded from its own first instance, from an occurrence index on. */
+export const SeriesSegment = z.strictObject({
+  fromIndex: z.int().min(0).meta({ description: 'The occurrence index of its first instance' }),
+  start: z.string().meta({ description: 'Its first instance (RFC 5545 DTSTART), ISO 8601 UTC' }),
+  rule: StoredRecurrence,
+  durationMinutes: z.int().min(1),
+  type: z.string(),
+});
+
+/** A series' pattern as it stands now, on its carrier occurrence. */
+export const SeriesPattern = z.strictObject({ segments: z.array(SeriesSegment).min(1) });
 
 /** An appointment, as every route that returns one writes it. */
 export const Appointment = z.strictObject({
@@ -83,7 +95,9 @@ export const Appointment = z.strictObject({
     .min(0)
     .nullable()
     .meta({ description: "Position in the series' expansion (0 = its first); skipped occurrences leave gaps" }),
-  recurrence: StoredRecurrence.nullable().meta({ description: "The series' pattern, on its first occurrence only" }),
+  recurrence: SeriesPattern.nullable().meta({
+    description: "The series' pattern as it stands now (its segments), on its carrier (first created) occurrence only",
+  }),
   reminders: z
     .strictObject(
       Object.fromEntries(REMINDER_CHANNELS.map((channel) => [channel, Timestamp.nullable()])) as Record<
@@ -320,6 +334,8 @@ export const ErrorResponse = z.strictObject({
 export const RESPONSE_COMPONENTS = {
   Timestamp,
   StoredRecurrence,
+  SeriesSegment,
+  SeriesPattern,
   Appointment,
   AppointmentPage,
   BookingResult,

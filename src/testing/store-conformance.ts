@@ -3,10 +3,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReminderChannel } from '../appointment.js';
 import { ConflictError, InvalidTransitionError, NotFoundError, SchedulingError, StaleVersionError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import type { SeriesPattern } from '../series.js';
 import type { AppointmentChange, AppointmentStore, NewAppointmentRow, ReminderClaim } from '../store.js';
 import { newAppointmentRow as newRow } from './rows.js';
 
 const at = (iso: string) => new Date(iso);
+
+/** A series pattern of one segment following `rule`. */
+const patternOf = (rule: SeriesPattern['segments'][number]['rule']): SeriesPattern => ({
+  segments: [{ fromIndex: 0, start: '2026-03-02T09:00:00.000Z', rule, durationMinutes: 30, type: 'follow_up' }],
+});
 
 /** Catches the rejection of a promise (fails if it resolves). */
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -237,12 +243,12 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         ];
         const result = await store.insertAppointments(rows, {
           onConflict: 'skip',
-          seriesRecurrence: { frequency: 'weekly', interval: 1 },
+          seriesPattern: patternOf({ frequency: 'weekly', interval: 1 }),
         });
         if (result.kind !== 'inserted') throw new Error('expected an insert');
         expect(result.inserted.map((item) => item.id)).toEqual([rows[0]?.appointment.id, rows[3]?.appointment.id]);
         expect(result.skipped.map((item) => item.conflictingIds)).toEqual([[existing?.id], [rows[0]?.appointment.id]]);
-        expect(result.inserted[0]?.recurrence).toEqual({ frequency: 'weekly', interval: 1 });
+        expect(result.inserted[0]?.recurrence).toEqual(patternOf({ frequency: 'weekly', interval: 1 }));
         expect(result.inserted[1]?.recurrence).toBeNull();
       });
 
@@ -251,13 +257,13 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         const rows = [newRow({ start: at('2026-03-02T09:00:00Z') }), newRow({ start: at('2026-03-09T09:00:00Z') })];
         const result = await store.insertAppointments(rows, {
           onConflict: 'skip',
-          seriesRecurrence: { rrule: 'FREQ=WEEKLY' },
+          seriesPattern: patternOf({ rrule: 'FREQ=WEEKLY' }),
           idempotency: { key: 'key-1', fingerprint: 'f1', createdAt: at('2026-03-01T08:00:00Z') },
         });
         if (result.kind !== 'inserted') throw new Error('expected an insert');
         expect(result.inserted).toHaveLength(1);
         const stored = await store.getAppointment(rows[1]?.appointment.id ?? '');
-        expect(stored?.recurrence).toEqual({ rrule: 'FREQ=WEEKLY' });
+        expect(stored?.recurrence).toEqual(patternOf({ rrule: 'FREQ=WEEKLY' }));
         expect(stored?.idempotencyKey).toBe('key-1');
       });
 
@@ -382,6 +388,74 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         ]);
         const error = await rejectionOf(store.applyChanges([changeOf(a?.id ?? '', 1, { bufferAfterMinutes: 5 })]));
         expect(error).toBeInstanceOf(ConflictError);
+      });
+    });
+
+    describe('editSeries', () => {
+      const seriesRows = (seriesId: string, starts: string[]) =>
+        starts.map((start, index) => newRow({ start: at(start), seriesId, occurrenceIndex: index }));
+
+      check(
+        'applies the changes in order, then inserts the rows, in one transaction with their audit entries',
+        async () => {
+          const seriesId = randomUUID();
+          const [first, second] = await insertedOf(
+            seriesRows(seriesId, ['2026-03-02T09:00:00Z', '2026-03-09T09:00:00Z']),
+          );
+          const pattern = patternOf({ frequency: 'weekly', interval: 1, maxOccurrences: 3 });
+          const [extra] = seriesRows(seriesId, ['2026-03-16T09:00:00Z']);
+          const result = await store.editSeries({
+            changes: [
+              // The second moves into the first's old time once the first has moved away.
+              changeOf(first?.id ?? '', 1, { start: at('2026-03-03T09:00:00Z'), end: at('2026-03-03T09:30:00Z') }),
+              changeOf(second?.id ?? '', 1, { start: at('2026-03-02T09:00:00Z'), end: at('2026-03-02T09:30:00Z') }),
+              changeOf(first?.id ?? '', 2, { recurrence: pattern }),
+            ],
+            rows: [
+              {
+                ...(extra as NewAppointmentRow),
+                appointment: { ...(extra as NewAppointmentRow).appointment, occurrenceIndex: 2 },
+              },
+            ],
+          });
+          expect(result.changed.map((item) => [item.id, item.version])).toEqual([
+            [first?.id, 2],
+            [second?.id, 2],
+            [first?.id, 3],
+          ]);
+          expect(result.inserted).toHaveLength(1);
+          expect(result.inserted[0]?.confirmationCode).toMatch(/^APT-\d{4}-\d{4,}$/);
+          const carrier = await store.getAppointment(first?.id ?? '');
+          expect(carrier?.recurrence).toEqual(pattern);
+          expect(carrier?.start).toEqual(at('2026-03-03T09:00:00Z'));
+          expect((await store.auditTrail(first?.id ?? '')).map((entry) => entry.version)).toEqual([1, 2, 3]);
+          expect((await store.listAppointments({ seriesId })).total).toBe(3);
+        },
+      );
+
+      check('rolls everything back when a change or a row is refused', async () => {
+        const seriesId = randomUUID();
+        const [first] = await insertedOf(seriesRows(seriesId, ['2026-03-02T09:00:00Z']));
+        const [blocker] = await insertedOf([newRow({ start: at('2026-03-23T09:00:00Z') })]);
+        const [clashing] = seriesRows(seriesId, ['2026-03-23T09:10:00Z']);
+        const error = await rejectionOf(
+          store.editSeries({
+            changes: [
+              changeOf(first?.id ?? '', 1, { start: at('2026-03-03T09:00:00Z'), end: at('2026-03-03T09:30:00Z') }),
+            ],
+            rows: [clashing as NewAppointmentRow],
+          }),
+        );
+        expect(error).toBeInstanceOf(ConflictError);
+        expect((error as ConflictError).conflictingIds).toEqual([blocker?.id]);
+        expect((await store.getAppointment(first?.id ?? ''))?.start).toEqual(at('2026-03-02T09:00:00Z'));
+        expect(await store.auditTrail(first?.id ?? '')).toHaveLength(1);
+        expect((await store.listAppointments({ seriesId })).total).toBe(1);
+
+        const stale = await rejectionOf(
+          store.editSeries({ changes: [changeOf(first?.id ?? '', 7, { notes: 'x' })], rows: [] }),
+        );
+        expect(stale).toBeInstanceOf(StaleVersionError);
       });
     });
 

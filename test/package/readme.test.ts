@@ -16,7 +16,7 @@ for (const driver of ['pg', 'better-sqlite3', '@types']) {
   symlinkSync(join(root, 'node_modules', driver), join(scratch, 'node_modules', driver), 'dir');
 }
 
-const HEADINGS = ['Quick start', 'The pure core', 'Booking rules', 'PostgreSQL'];
+const HEADINGS = ['Quick start', 'The pure core', 'Booking rules', 'Recurring series', 'PostgreSQL'];
 const fileOf = (heading: string) => heading.replace(/\W+/g, '-');
 
 /**
@@ -108,6 +108,16 @@ describe('README', () => {
       'UNAVAILABLE PERIOD_LIMIT',
       '0',
       'PERIOD_LIMIT',
+    ]);
+    for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
+  });
+
+  it('runs the series example verbatim: book, move this-and-following across DST, extend', () => {
+    const { snippet, output } = runSnippet('Recurring series');
+    expect(output.trim().split('\n')).toEqual([
+      '03-21T10:00 03-28T10:00 04-04T09:00 04-11T09:00',
+      '04-18T09:00 04-25T09:00',
+      'weekly | FREQ=WEEKLY;COUNT=6;BYDAY=TH',
     ]);
     for (const promised of promisedOutputs(snippet)) expect(output).toContain(promised);
   });

@@ -12,6 +12,7 @@ import {
   STATUS_TRANSITIONS,
 } from '../../src/index.js';
 import { ANY_HOUR_DIRECTORY, at, newRow, rejectionOf, WORKFLOW_PATHS } from '../fixtures.js';
+import { expectLegacySeriesUpgraded } from '../series-migration.js';
 import { postgresStores } from './schemas.js';
 
 const stores = postgresStores();
@@ -553,6 +554,20 @@ describe('PostgreSQL migration 0002 on a database written by 0.1', () => {
       await expect(scheduler.book({ ...booking, providerId }, { id: 'u' })).rejects.toMatchObject({ code: 'CONFLICT' });
     }
     await store.close();
+  });
+});
+
+describe('PostgreSQL migration 0003 on a series stored before segments', () => {
+  it("turns the stored pattern into the series' one segment, which reads and edits then follow", async () => {
+    const store = stores.create();
+    const old = new Kysely<unknown>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: stores.url }) }),
+    });
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(store.schema)}`.execute(old);
+    const { error } = await createPostgresMigrator(old, store.schema).migrateTo('0002_hardening');
+    expect(error).toBeUndefined();
+    await old.destroy();
+    await expectLegacySeriesUpgraded(store);
   });
 });
 

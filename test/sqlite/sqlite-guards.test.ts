@@ -179,7 +179,11 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
     const before = raw.prepare('SELECT name FROM appointment_kit_migrations').all();
     await store.migrate();
     expect(raw.prepare('SELECT name FROM appointment_kit_migrations').all()).toEqual(before);
-    expect(before).toEqual([{ name: '0001_initial_schema' }, { name: '0002_hardening' }]);
+    expect(before).toEqual([
+      { name: '0001_initial_schema' },
+      { name: '0002_hardening' },
+      { name: '0003_series_segments' },
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
 import { createSqliteMigrator } from '../../adapters/sqlite/migrations.js';
 import { createPermissiveDirectory, createScheduler } from '../../src/index.js';
+import { expectLegacySeriesUpgraded } from '../series-migration.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-migrations-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -70,5 +71,16 @@ describe('SQLite migration 0002 on a database written by 0.1', () => {
     expect(() => check.prepare('DELETE FROM appointments').run()).toThrow('appointments_are_never_deleted');
     check.close();
     await store.close();
+  });
+});
+
+describe('SQLite migration 0003 on a series stored before segments', () => {
+  it("turns the stored pattern into the series' one segment, which reads and edits then follow", async () => {
+    const file = join(directory, `series-${randomUUID()}.db`);
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const { error } = await createSqliteMigrator(old).migrateTo('0002_hardening');
+    expect(error).toBeUndefined();
+    await old.destroy();
+    await expectLegacySeriesUpgraded(createSqliteStore({ filename: file }));
   });
 });
