@@ -405,6 +405,9 @@ export function runHostileInput(name: string, createStore: () => Promise<Appoint
         'markNoShow',
         'cancel',
         'cancelSeries',
+        'getSeries',
+        'moveSeries',
+        'extendSeries',
         'list',
         'schedule',
         'statistics',
@@ -418,8 +421,13 @@ export function runHostileInput(name: string, createStore: () => Promise<Appoint
 
       it('answers every call with a result or a typed, non-internal error, and a refused call writes nothing', async () => {
         const existing: Appointment = await book('2026-03-03T10:00:00Z');
+        const { series } = await scheduler.book(
+          booking('2026-03-05T10:00:00Z', { recurrence: { frequency: 'weekly', maxOccurrences: 3 } }),
+          receptionist,
+        );
+        const seriesId = series?.seriesId ?? randomUUID();
         const idLike = fc.oneof(
-          fc.constantFrom(existing.id, existing.id.toUpperCase(), existing.seriesId ?? randomUUID(), randomUUID()),
+          fc.constantFrom(existing.id, existing.id.toUpperCase(), seriesId, seriesId.toUpperCase(), randomUUID()),
           hostileValue,
         );
         // `call` passes whatever it is given: the point is what the library does with wrong types.
@@ -430,7 +438,17 @@ export function runHostileInput(name: string, createStore: () => Promise<Appoint
           fc.asyncProperty(
             fc.constantFrom(...METHODS),
             idLike,
-            fc.oneof(fc.constant(booking('2026-03-04T10:00:00Z')), hostileValue),
+            fc.oneof(
+              fc.constant(booking('2026-03-04T10:00:00Z')),
+              // Well-formed series edits, so that hostile ids and actors meet the real paths too.
+              fc.constantFrom(
+                { time: '11:00', onConflict: 'skip' },
+                { weekdays: ['friday'], from: '2026-03-10T00:00:00Z' },
+                { count: 1 },
+                { until: '2026-04-30' },
+              ),
+              hostileValue,
+            ),
             hostileActor,
             fc.oneof(fc.constant(undefined), hostileValue),
             async (key, id, input, actor, options) => {
@@ -446,6 +464,9 @@ export function runHostileInput(name: string, createStore: () => Promise<Appoint
                 markNoShow: [id, actor, options],
                 cancel: [id, input, actor, options],
                 cancelSeries: [id, input, actor],
+                getSeries: [id],
+                moveSeries: [id, input, actor],
+                extendSeries: [id, input, actor],
                 list: [input, actor],
                 schedule: [input, actor],
                 statistics: [input],

@@ -164,6 +164,40 @@ export const BookingResult = z.strictObject({
   series: SeriesResult.optional(),
 });
 
+/** A series: its pattern as it stands now, and every stored occurrence by index. */
+export const Series = z.strictObject({
+  seriesId: LibraryId,
+  patientId: HostId,
+  providerId: HostId,
+  timeZone: z.string().meta({ description: 'The IANA zone whose wall clock the series follows' }),
+  segments: z.array(SeriesSegment).min(1),
+  occurrences: z.array(Appointment).meta({ description: 'Every stored occurrence, whatever its status' }),
+});
+
+/** An occurrence a series edit left where it was, or did not create. */
+const SeriesEditSkip = z.strictObject({
+  appointmentId: LibraryId.nullable().meta({
+    description: 'The occurrence left where it was; null for one an extension did not create',
+  }),
+  start: Timestamp.meta({ description: 'Where the edit would have put it' }),
+  conflictingIds: z.array(LibraryId).meta({ description: 'The appointments in the way; empty when a rule refused it' }),
+  reasons: z.array(UnavailableReason),
+});
+
+/** What moving a series returns. */
+export const SeriesMove = z.strictObject({
+  series: Series,
+  moved: z.array(Appointment),
+  skipped: z.array(SeriesEditSkip),
+});
+
+/** What extending a series returns. */
+export const SeriesExtension = z.strictObject({
+  series: Series,
+  created: z.array(Appointment),
+  skipped: z.array(SeriesEditSkip),
+});
+
 /** What cancelling a series returns: the appointments it cancelled. */
 export const SeriesCancellation = z.strictObject({ cancelled: z.array(Appointment) });
 
@@ -341,6 +375,9 @@ export const RESPONSE_COMPONENTS = {
   BookingResult,
   SeriesResult,
   SeriesCancellation,
+  Series,
+  SeriesMove,
+  SeriesExtension,
   UnavailableReason,
   TimeSlot,
   Availability,

@@ -16,7 +16,10 @@ import {
   PatientList,
   ProviderList,
   Schedule,
+  Series,
   SeriesCancellation,
+  SeriesExtension,
+  SeriesMove,
   Suggestions,
 } from './response-schemas.js';
 
@@ -356,6 +359,66 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
       errors: [...WRITE, ...BODY, 404, 409],
       handle: async ({ request, actor }) => ({
         body: await scheduler.cancelSeries(param(request, 'seriesId'), request.body, actor),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/appointments/series/{seriesId}',
+      operationId: 'getSeries',
+      summary: 'A series: its pattern and every occurrence',
+      description:
+        'The pattern as it stands now, as segments (each a rule from its own first instance, from an ' +
+        'occurrence index on), and every stored occurrence by index, whatever its status.',
+      tag: 'Appointments',
+      permission: 'read',
+      request: { path: { seriesId: schemas.appointmentId } },
+      success: { status: 200, description: 'The series', schema: Series },
+      errors: [...STORE, 400, 404],
+      handle: async ({ request }) => ({ body: await scheduler.getSeries(param(request, 'seriesId')) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/appointments/series/{seriesId}/move',
+      operationId: 'moveSeries',
+      summary: 'Move a series, or one occurrence and the following ones',
+      description:
+        'To a new local `time` (HH:mm), new `weekdays` (a weekly series), a new `durationMinutes` or `type`. ' +
+        'Without `from`, every occurrence still to come; with it, those starting at or after it. Each moved ' +
+        'occurrence is checked like a new booking. `onConflict: fail` (the default) moves nothing if one is ' +
+        'refused (409 or 422 with the reasons); `skip` leaves the refused ones where they were and lists them.',
+      tag: 'Appointments',
+      permission: 'update',
+      request: { path: { seriesId: schemas.appointmentId }, body: schemas.moveSeries },
+      success: {
+        status: 200,
+        description: 'The series after the move, what moved and what stayed',
+        schema: SeriesMove,
+      },
+      errors: [...WRITE, ...BODY, 404, 409, 422],
+      handle: async ({ request, actor }) => ({
+        body: await scheduler.moveSeries(param(request, 'seriesId'), untrusted(objectBody(request)), actor),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/appointments/series/{seriesId}/extend',
+      operationId: 'extendSeries',
+      summary: 'Extend a series by more occurrences or to a later end',
+      description:
+        'Give `count` (more occurrences) or `until` (an instant, or a local date meaning that whole day); the ' +
+        'last segment of the pattern continues. Each new occurrence is checked like a new booking; with ' +
+        '`onConflict: skip` (the default) the refused ones are left out and listed.',
+      tag: 'Appointments',
+      permission: 'create',
+      request: { path: { seriesId: schemas.appointmentId }, body: schemas.extendSeries },
+      success: {
+        status: 200,
+        description: 'The series after the extension, what was created and skipped',
+        schema: SeriesExtension,
+      },
+      errors: [...WRITE, ...BODY, 404, 409, 422],
+      handle: async ({ request, actor }) => ({
+        body: await scheduler.extendSeries(param(request, 'seriesId'), untrusted(objectBody(request)), actor),
       }),
     }),
     defineRoute({

@@ -439,7 +439,7 @@ describe('authentication, roles and errors', () => {
     expect(create.required.sort()).toEqual(['patientId', 'providerId', 'start', 'type']);
     expect(create.properties.durationMinutes).toMatchObject({ minimum: 15, maximum: 480 });
     expect(create.properties.type.enum).toContain('acupuncture');
-    expect(Object.keys(response.body.paths)).toHaveLength(18);
+    expect(Object.keys(response.body.paths)).toHaveLength(21);
   });
 });
 

@@ -403,6 +403,15 @@ describe('live responses match the document', () => {
     expectDocumented('post', '/appointments/{id}/complete', await post(`/appointments/${id}/complete`));
     expectDocumented('get', '/appointments/{id}/audit', await get(`/appointments/${id}/audit`, 'admin'));
 
+    const seriesPath = `/appointments/series/${series.body.series.seriesId}`;
+    const seriesMoved = await post(`${seriesPath}/move`, { time: '12:00' });
+    expect(seriesMoved.body.moved).toHaveLength(1);
+    expectDocumented('post', '/appointments/series/{seriesId}/move', seriesMoved);
+    const extended = await post(`${seriesPath}/extend`, { count: 1 });
+    expect(extended.body.created).toHaveLength(1);
+    expectDocumented('post', '/appointments/series/{seriesId}/extend', extended);
+    expectDocumented('get', '/appointments/series/{seriesId}', await get(seriesPath));
+
     const [first, second] = series.body.series.created as Array<{ id: string }>;
     expectDocumented('post', '/appointments/{id}/no-show', await post(`/appointments/${first?.id}/no-show`));
     expectDocumented(
