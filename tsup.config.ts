@@ -7,6 +7,8 @@ const LIBRARY_ENTRIES = {
   sqlite: 'adapters/sqlite/index.ts',
   postgres: 'adapters/postgres/index.ts',
   testing: 'src/testing/index.ts',
+  ical: 'src/ical/index.ts',
+  fhir: 'src/fhir/index.ts',
 };
 
 const COMMON: Options = { sourcemap: true, target: 'node20', clean: false };

@@ -14,6 +14,8 @@ export default defineConfig({
       { find: /^appointment-kit\/sqlite$/, replacement: fromRoot('./adapters/sqlite/index.ts') },
       { find: /^appointment-kit\/postgres$/, replacement: fromRoot('./adapters/postgres/index.ts') },
       { find: /^appointment-kit\/testing$/, replacement: fromRoot('./src/testing/index.ts') },
+      { find: /^appointment-kit\/ical$/, replacement: fromRoot('./src/ical/index.ts') },
+      { find: /^appointment-kit\/fhir$/, replacement: fromRoot('./src/fhir/index.ts') },
     ],
   },
   test: {

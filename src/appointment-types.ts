@@ -29,7 +29,8 @@ export interface AppointmentTypeInput {
   readonly limits?: PeriodLimits;
 }
 
-const TYPE_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+/** What an appointment-type key looks like: lower case, digits and `_`, at most 64 characters (also a valid FHIR code). */
+export const TYPE_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** The built-in catalogue, with zero buffers. */
 export const DEFAULT_APPOINTMENT_TYPES: readonly AppointmentType[] = Object.freeze(

@@ -27,6 +27,8 @@ export interface AppOptions {
   /** The directory's people, listed by `GET /api/v1/providers` and `/patients`. */
   readonly providers: readonly DemoProvider[];
   readonly patients: readonly DemoPatient[];
+  /** The current instant, for windows such as the calendar feed's; default the system clock. Give the scheduler's. */
+  readonly clock?: () => Date;
 }
 
 /**
@@ -34,13 +36,13 @@ export interface AppOptions {
  * changes, and every error as `{ error: { code, message, details } }`. Its routes and its OpenAPI
  * document both come from the route table in routes.ts.
  */
-export function createApp({ scheduler, authenticate, providers, patients }: AppOptions): express.Express {
+export function createApp({ scheduler, authenticate, providers, patients, clock }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(refuseOtherBodies, express.json({ limit: '100kb' }));
 
-  const routes = defineRoutes({ scheduler, providers, patients });
+  const routes = defineRoutes({ scheduler, providers, patients, clock: clock ?? (() => new Date()) });
   const openApi = buildOpenApiDocument(routes, scheduler.schemas, {
     basePath: API_BASE,
     examples: { providerId: providers[0]?.id, patientId: patients[0]?.id },
@@ -53,7 +55,12 @@ export function createApp({ scheduler, authenticate, providers, patients }: AppO
   const api = express.Router();
   for (const route of routes) {
     // Authentication sits on each route, so an unknown path is a 404 for everyone.
-    api[route.method](expressPath(route.path), authenticated(authenticate), allowed(route.permission), serve(route));
+    api[route.method](
+      expressPath(route.path),
+      authenticated(authenticate, { queryToken: route.queryToken ?? false }),
+      allowed(route.permission),
+      serve(route),
+    );
   }
   app.use(API_BASE, api);
 
@@ -76,9 +83,14 @@ function serve(route: Route): RequestHandler {
       .handle({ request, actor: actorOf(response) })
       .then(({ body, headers }) => {
         for (const [name, value] of Object.entries(headers ?? {})) response.set(name, value);
-        // Dates become ISO strings in JSON.stringify, exactly as the response schemas' codecs
-        // document them; encoding through the schemas would re-validate every response at run time.
-        response.status(route.success.status).json(body);
+        response.status(route.success.status);
+        if (route.success.mediaType === 'text/calendar') {
+          response.type('text/calendar; charset=utf-8').send(body);
+        } else {
+          // Dates become ISO strings in JSON.stringify, exactly as the response schemas' codecs
+          // document them; encoding through the schemas would re-validate every response at run time.
+          response.type(route.success.mediaType ?? 'application/json').send(JSON.stringify(body));
+        }
       })
       .catch(next);
   };

@@ -40,10 +40,19 @@ export function actorOf(response: Response): Actor {
  */
 const BEARER_CREDENTIALS = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
-/** Middleware: require a valid bearer token. */
-export function authenticated(authenticate: Authenticate) {
+/** An `access_token` query parameter (RFC 6750 §2.3): one token68, given once. */
+const QUERY_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+
+/**
+ * Middleware: require a valid bearer token, in the Authorization header or, where the route
+ * allows it (`queryToken`), in an `access_token` query parameter.
+ */
+export function authenticated(authenticate: Authenticate, options: { readonly queryToken?: boolean } = {}) {
   return async (request: Request, response: Response, next: NextFunction) => {
-    const token = BEARER_CREDENTIALS.exec(request.get('authorization') ?? '')?.[1];
+    const inQuery = options.queryToken === true ? request.query.access_token : undefined;
+    const token =
+      BEARER_CREDENTIALS.exec(request.get('authorization') ?? '')?.[1] ??
+      (typeof inQuery === 'string' && QUERY_TOKEN.test(inQuery) ? inQuery : undefined);
     const actor: unknown = token === undefined ? null : await authenticate(token);
     // Whatever a host's verifier returns, only an actor with an id is somebody: a token table
     // looked up as a plain object answers `__proto__` with Object.prototype, which is nobody.

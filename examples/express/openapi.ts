@@ -42,11 +42,11 @@ export interface HeaderObject {
   readonly schema: JsonSchema;
 }
 
-/** An OpenAPI response object with a JSON body. */
+/** An OpenAPI response object with a body of one media type. */
 export interface ResponseObject {
   readonly description: string;
   readonly headers?: Readonly<Record<string, HeaderObject>>;
-  readonly content: { readonly 'application/json': { readonly schema: JsonSchema } };
+  readonly content: Readonly<Record<string, { readonly schema: JsonSchema }>>;
 }
 
 /** An OpenAPI operation object. */
@@ -61,6 +61,7 @@ export interface OperationObject {
     readonly content: { readonly 'application/json': { readonly schema: JsonSchema } };
   };
   readonly responses: Readonly<Record<string, ResponseObject | Reference>>;
+  readonly security?: readonly Readonly<Record<string, readonly string[]>>[];
 }
 
 /** The parts of an OpenAPI 3.1 document this generator writes. */
@@ -330,6 +331,13 @@ export function buildOpenApiDocument(
           scheme: 'bearer',
           description: 'A token the host’s verifier accepts; the demo’s: demo-admin, demo-doctor, demo-receptionist.',
         },
+        accessToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'access_token',
+          description:
+            'The same token as a query parameter (RFC 6750 §2.3), only on the calendar feeds: calendar apps subscribe by URL and send no headers.',
+        },
       },
     },
   };
@@ -360,6 +368,7 @@ function operation(
     summary: route.summary,
     description: `${route.description === undefined ? '' : `${route.description}\n\n`}Allowed roles: ${roles}.`,
     tags: [route.tag],
+    ...(route.queryToken === true && { security: [{ bearer: [] }, { accessToken: [] }] }),
     ...(parameters.length > 0 && { parameters }),
     ...(route.request.body !== undefined && {
       requestBody: { required: true, content: { 'application/json': { schema: part('body') } } },
@@ -370,7 +379,7 @@ function operation(
         ...(route.success.headers !== undefined && {
           headers: Object.fromEntries(route.success.headers.map((name) => [name, RESPONSE_HEADERS[name]])),
         }),
-        content: { 'application/json': { schema: part('response') } },
+        content: { [route.success.mediaType ?? 'application/json']: { schema: part('response') } },
       },
       ...Object.fromEntries(
         [...new Set(route.errors)]

@@ -198,6 +198,79 @@ export const SeriesExtension = z.strictObject({
   skipped: z.array(SeriesEditSkip),
 });
 
+/** An iCalendar (RFC 5545) document. */
+export const ICalendar = z.string().meta({
+  description: 'An iCalendar document (RFC 5545, text/calendar): VCALENDAR with VEVENTs (and VTIMEZONEs)',
+});
+
+const FhirCoding = z.strictObject({ system: z.string(), code: z.string() });
+const FhirCodeableConcept = z.strictObject({ coding: z.array(FhirCoding).optional(), text: z.string().optional() });
+const FhirIdentifier = z.strictObject({ system: z.string().optional(), value: z.string().optional() });
+const FhirReference = z.strictObject({
+  reference: z.string().optional(),
+  identifier: FhirIdentifier.optional(),
+  display: z.string().optional(),
+});
+const FhirInstant = z.string().meta({ description: 'A FHIR instant: ISO 8601 with seconds and a zone' });
+
+/** An appointment as a FHIR R4 `Appointment` (the subset the library writes). */
+export const FhirAppointment = z
+  .strictObject({
+    resourceType: z.literal('Appointment'),
+    id: z.string(),
+    meta: z.strictObject({ versionId: z.string(), lastUpdated: FhirInstant }),
+    identifier: z.array(FhirIdentifier).optional(),
+    status: z.enum(['booked', 'arrived', 'fulfilled', 'cancelled', 'noshow']),
+    cancelationReason: FhirCodeableConcept.optional(),
+    serviceType: z.array(FhirCodeableConcept),
+    appointmentType: FhirCodeableConcept,
+    description: z.string().optional(),
+    start: FhirInstant,
+    end: FhirInstant,
+    minutesDuration: z.int(),
+    created: z.string(),
+    comment: z.string().optional(),
+    participant: z.array(
+      z.strictObject({
+        actor: FhirReference,
+        required: z.enum(['required', 'optional', 'information-only']),
+        status: z.enum(['accepted', 'declined', 'tentative', 'needs-action']),
+      }),
+    ),
+  })
+  .meta({ description: 'FHIR R4 Appointment (application/fhir+json)' });
+
+/** A FHIR R4 `Slot`. */
+const FhirSlot = z.strictObject({
+  resourceType: z.literal('Slot'),
+  id: z.string(),
+  serviceType: z.array(FhirCodeableConcept).optional(),
+  appointmentType: FhirCodeableConcept.optional(),
+  schedule: FhirReference,
+  status: z.enum(['free', 'busy', 'busy-unavailable']),
+  start: FhirInstant,
+  end: FhirInstant,
+  comment: z.string().optional(),
+});
+
+/** A FHIR R4 searchset `Bundle` of `Slot`s. */
+export const FhirSlotBundle = z
+  .strictObject({
+    resourceType: z.literal('Bundle'),
+    type: z.enum(['searchset', 'collection']).meta({ description: 'searchset for a search' }),
+    timestamp: FhirInstant.optional(),
+    total: z.int().optional(),
+    link: z.array(z.strictObject({ relation: z.string(), url: z.string() })).optional(),
+    entry: z.array(
+      z.strictObject({
+        fullUrl: z.string().optional(),
+        resource: FhirSlot,
+        search: z.strictObject({ mode: z.literal('match') }).optional(),
+      }),
+    ),
+  })
+  .meta({ description: 'FHIR R4 Bundle (searchset) of Slots (application/fhir+json)' });
+
 /** What cancelling a series returns: the appointments it cancelled. */
 export const SeriesCancellation = z.strictObject({ cancelled: z.array(Appointment) });
 
@@ -378,6 +451,9 @@ export const RESPONSE_COMPONENTS = {
   Series,
   SeriesMove,
   SeriesExtension,
+  ICalendar,
+  FhirAppointment,
+  FhirSlotBundle,
   UnavailableReason,
   TimeSlot,
   Availability,

@@ -1,5 +1,7 @@
-import type { Actor, ChangeOptions, Scheduler } from 'appointment-kit';
-import { ValidationError } from 'appointment-kit';
+import type { Actor, Appointment, ChangeOptions, Scheduler } from 'appointment-kit';
+import { LIMITS, localDateSchema, NotFoundError, parseInput, ValidationError } from 'appointment-kit';
+import { toFhirAppointment, toFhirBundle, toFhirSlots } from 'appointment-kit/fhir';
+import { appointmentToIcal, calendarFeed, seriesToIcal } from 'appointment-kit/ical';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { assertAllowed, type Permission } from './auth.js';
@@ -13,6 +15,9 @@ import {
   Availability,
   BookingResult,
   Explanation,
+  FhirAppointment,
+  FhirSlotBundle,
+  ICalendar,
   PatientList,
   ProviderList,
   Schedule,
@@ -69,6 +74,11 @@ function overrideOf(override: unknown, actor: Actor): { override: { reason: stri
   return { override: override as { reason: string } };
 }
 
+const DAY_MS = 86_400_000;
+/** How far back and ahead a provider's calendar feed reaches. */
+const FEED_PAST_DAYS = 30;
+const FEED_AHEAD_DAYS = 180;
+
 /** The HTTP methods the API uses. */
 export type HttpMethod = 'get' | 'post' | 'put';
 
@@ -77,6 +87,9 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 
 
 /** Response headers a route may set on success. */
 export type ResponseHeader = 'ETag' | 'Location';
+
+/** What a route's success body is: JSON, FHIR JSON, or an iCalendar document (a string). */
+export type MediaType = 'application/json' | 'application/fhir+json' | 'text/calendar';
 
 /** Request headers a route reads. */
 export type RequestHeader = 'If-Match' | 'Idempotency-Key';
@@ -89,6 +102,8 @@ export const ROUTE_TAGS = {
   Schedules: 'A provider’s day, week or month.',
   Statistics: 'Counts and rates for reporting.',
   Directory: 'The demo’s providers and patients.',
+  Interoperability:
+    'Appointments, series and schedules as iCalendar (RFC 5545) for calendar apps, and as FHIR R4 resources for EHRs.',
 } as const;
 
 /** A group of operations. */
@@ -145,7 +160,14 @@ export interface RouteDefinition<Body extends z.ZodType, Header extends Response
     readonly description: string;
     readonly schema: Body;
     readonly headers?: readonly Header[];
+    /** Default `application/json`. */
+    readonly mediaType?: MediaType;
   };
+  /**
+   * Also take the token from an `access_token` query parameter (RFC 6750 §2.3), for clients that
+   * cannot send headers: a calendar app subscribing to a feed.
+   */
+  readonly queryToken?: boolean;
   /** Every other status the route can answer with (all in the `{ error }` shape). */
   readonly errors: readonly ErrorStatus[];
   handle(call: RouteCall): Promise<Reply<Outgoing<z.output<Body>>, Header>>;
@@ -166,7 +188,9 @@ export interface Route {
     readonly description: string;
     readonly schema: z.ZodType;
     readonly headers?: readonly ResponseHeader[];
+    readonly mediaType?: MediaType;
   };
+  readonly queryToken?: boolean;
   readonly errors: readonly ErrorStatus[];
   handle(
     call: RouteCall,
@@ -185,6 +209,8 @@ export interface RouteContext {
   readonly scheduler: Scheduler;
   readonly providers: readonly DemoProvider[];
   readonly patients: readonly DemoPatient[];
+  /** The current instant (the scheduler's clock); default the system clock. */
+  readonly clock?: () => Date;
 }
 
 // Every route is authenticated and permission-checked, and any of them can fail unexpectedly.
@@ -204,13 +230,35 @@ const IF_MATCH = z.string().meta({
 });
 
 /** The table, for one Scheduler: its schemas carry the host's id format and type catalogue. */
-export function defineRoutes({ scheduler, providers, patients }: RouteContext): readonly Route[] {
+export function defineRoutes({ scheduler, providers, patients, clock }: RouteContext): readonly Route[] {
   const { schemas } = scheduler;
   const appointmentPath = { id: schemas.appointmentId };
   const idempotencyKey = schemas.createAppointment.shape.idempotencyKey.unwrap().meta({
     description:
       'Makes the booking safe to retry: a retry with the same key and request answers with the first ' +
       'result and books nothing new. The same as `idempotencyKey` in the body.',
+  });
+
+  /** Every appointment matching a filter, page by page. */
+  const allAppointments = async (filter: { providerId: string; from: Date; to: Date }, actor: Actor) => {
+    const found: Appointment[] = [];
+    for (let offset = 0; ; offset += LIMITS.pageSize.max) {
+      const page = await scheduler.list({ ...filter, limit: LIMITS.pageSize.max, offset }, actor);
+      found.push(...page.items);
+      if (found.length >= page.total || page.items.length === 0) return found;
+    }
+  };
+
+  /** The FHIR Slot search: the practitioner (or its schedule), local dates and a type. */
+  const slotSearch = z.strictObject({
+    schedule: z
+      .string()
+      .regex(/^(Practitioner|Schedule)\/[^/]+$/, 'Must be Practitioner/<id> or Schedule/<id>')
+      .meta({ examples: ['Practitioner/7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d'] }),
+    start: localDateSchema,
+    end: localDateSchema,
+    'service-type': schemas.createAppointment.shape.type.default('follow_up'),
+    includeUnavailable: schemas.availabilityQuery.shape.includeUnavailable,
   });
 
   /** An appointment reply: the body, and its version as the ETag. */
@@ -363,6 +411,21 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
     }),
     defineRoute({
       method: 'get',
+      path: '/appointments/series/{seriesId}.ics',
+      operationId: 'getSeriesCalendar',
+      summary: 'A series as an iCalendar invitation',
+      description:
+        'METHOD:REQUEST with one recurring event per segment of the pattern (RRULE, EXDATE for skipped or ' +
+        'cancelled occurrences, RECURRENCE-ID for moved ones), or METHOD:CANCEL once every occurrence is cancelled.',
+      tag: 'Interoperability',
+      permission: 'read',
+      request: { path: { seriesId: schemas.appointmentId } },
+      success: { status: 200, description: 'The invitation', schema: ICalendar, mediaType: 'text/calendar' },
+      errors: [...STORE, 400, 404],
+      handle: async ({ request }) => ({ body: seriesToIcal(await scheduler.getSeries(param(request, 'seriesId'))) }),
+    }),
+    defineRoute({
+      method: 'get',
       path: '/appointments/series/{seriesId}',
       operationId: 'getSeries',
       summary: 'A series: its pattern and every occurrence',
@@ -465,6 +528,112 @@ export function defineRoutes({ scheduler, providers, patients }: RouteContext): 
         return {
           body: result,
           headers: { Location: `${request.baseUrl}/appointments/${id}`, ETag: etagOf(version) },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/providers/{providerId}/calendar.ics',
+      operationId: 'getProviderCalendar',
+      summary: 'A provider’s schedule as a subscribable iCalendar feed',
+      description:
+        'From 30 days ago to 180 days ahead: single appointments as events, series as recurring events ' +
+        'with their exceptions and moved occurrences; cancelled ones left out. Calendar apps subscribe by ' +
+        'URL, so the token may also be given as `access_token` in the query (RFC 6750 §2.3).',
+      tag: 'Interoperability',
+      permission: 'read',
+      queryToken: true,
+      request: { path: { providerId: schemas.id } },
+      success: { status: 200, description: 'The feed', schema: ICalendar, mediaType: 'text/calendar' },
+      errors: [...STORE, 400, 404],
+      handle: async ({ request, actor }) => {
+        const providerId = parseInput(schemas.id, param(request, 'providerId'), 'providerId');
+        const provider = providers.find((item) => item.id === providerId);
+        if (provider === undefined) throw new NotFoundError('Provider', providerId);
+        const now = (clock ?? (() => new Date()))().getTime();
+        const appointments = await allAppointments(
+          { providerId, from: new Date(now - FEED_PAST_DAYS * DAY_MS), to: new Date(now + FEED_AHEAD_DAYS * DAY_MS) },
+          actor,
+        );
+        const seriesIds = [...new Set(appointments.flatMap((item) => (item.seriesId === null ? [] : [item.seriesId])))];
+        const series = await Promise.all(seriesIds.map((seriesId) => scheduler.getSeries(seriesId)));
+        return { body: calendarFeed({ name: provider.name, appointments, series }) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/appointments/{id}.ics',
+      operationId: 'getAppointmentCalendar',
+      summary: 'An appointment as an iCalendar invitation',
+      description:
+        'METHOD:REQUEST with one event (UID the appointment id, SEQUENCE from its version), or METHOD:CANCEL ' +
+        'once it is cancelled. An occurrence of a series is written as an update of the series’ event.',
+      tag: 'Interoperability',
+      permission: 'read',
+      request: { path: appointmentPath },
+      success: { status: 200, description: 'The invitation', schema: ICalendar, mediaType: 'text/calendar' },
+      errors: [...STORE, 400, 404],
+      handle: async ({ request, actor }) => {
+        const appointment = await scheduler.get(param(request, 'id'), actor);
+        const series = appointment.seriesId === null ? undefined : await scheduler.getSeries(appointment.seriesId);
+        return { body: appointmentToIcal(appointment, series === undefined ? {} : { series }) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/fhir/Appointment/{id}',
+      operationId: 'getFhirAppointment',
+      summary: 'An appointment as a FHIR R4 Appointment',
+      description:
+        'Status mapped by one table (scheduled → booked, confirmed → booked with the patient accepted, ' +
+        'in_progress → arrived, completed → fulfilled, cancelled → cancelled, no_show → noshow); the ' +
+        'patient and the provider as participants.',
+      tag: 'Interoperability',
+      permission: 'read',
+      request: { path: appointmentPath },
+      success: {
+        status: 200,
+        description: 'The Appointment resource',
+        schema: FhirAppointment,
+        mediaType: 'application/fhir+json',
+      },
+      errors: [...STORE, 400, 404],
+      handle: async ({ request, actor }) => ({
+        body: toFhirAppointment(await scheduler.get(param(request, 'id'), actor)),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/fhir/Slot',
+      operationId: 'searchFhirSlots',
+      summary: 'A provider’s availability as FHIR R4 Slots',
+      description:
+        'Slots of the practitioner for the local dates `start` to `end` (inclusive, at most 366 days), for ' +
+        'the appointment type `service-type` (default follow_up): free slots, and with ' +
+        '`includeUnavailable=true` the others as busy or busy-unavailable. Each slot’s schedule is ' +
+        '`Schedule/<providerId>`.',
+      tag: 'Interoperability',
+      permission: 'read',
+      request: { query: slotSearch },
+      success: {
+        status: 200,
+        description: 'A searchset Bundle of Slots',
+        schema: FhirSlotBundle,
+        mediaType: 'application/fhir+json',
+      },
+      errors: [...STORE, 400, 404],
+      handle: async ({ request }) => {
+        const query = parseInput(slotSearch, request.query);
+        const providerId = query.schedule.slice(query.schedule.indexOf('/') + 1);
+        const availability = await scheduler.availability({
+          providerId,
+          from: query.start,
+          to: query.end,
+          type: query['service-type'],
+          includeUnavailable: query.includeUnavailable,
+        });
+        return {
+          body: toFhirBundle(toFhirSlots(availability, { type: query['service-type'] }), { type: 'searchset' }),
         };
       },
     }),

@@ -35,6 +35,7 @@ beforeEach(async () => {
     authenticate: authenticateDemoToken,
     providers: DEMO_PROVIDERS,
     patients: DEMO_PATIENTS,
+    clock: clock.read,
   });
 });
 afterEach(async () => {
@@ -439,7 +440,7 @@ describe('authentication, roles and errors', () => {
     expect(create.required.sort()).toEqual(['patientId', 'providerId', 'start', 'type']);
     expect(create.properties.durationMinutes).toMatchObject({ minimum: 15, maximum: 480 });
     expect(create.properties.type.enum).toContain('acupuncture');
-    expect(Object.keys(response.body.paths)).toHaveLength(21);
+    expect(Object.keys(response.body.paths)).toHaveLength(26);
   });
 });
 

@@ -61,6 +61,7 @@ export async function startExampleServer({
     authenticate,
     providers: DEMO_PROVIDERS,
     patients: DEMO_PATIENTS,
+    clock: clock.read,
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));

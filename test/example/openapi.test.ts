@@ -62,6 +62,7 @@ async function startExample(wrap: (store: SqliteStore) => AppointmentStore = (st
     authenticate: authenticateDemoToken,
     providers: DEMO_PROVIDERS,
     patients: DEMO_PATIENTS,
+    clock: clock.read,
   });
   return { app, store, scheduler, clock };
 }
@@ -309,16 +310,20 @@ describe('live responses match the document', () => {
       documented = resolve(String(documented.$ref));
     }
     const { content, headers } = documented as {
-      content: { 'application/json': { schema: { $ref?: string } } };
+      content: Record<string, { schema: { $ref?: string } }>;
       headers?: Record<string, { schema: { pattern?: string } }>;
     };
-    const { $ref } = content['application/json'].schema;
+    // One media type per response: JSON, FHIR JSON, or an iCalendar document.
+    const [mediaType, ...others] = Object.keys(content);
+    expect(others, label).toEqual([]);
+    const { $ref } = content[mediaType as string]?.schema ?? {};
     // Response bodies are always named components: a typed client gets a name for each.
     expect($ref, label).toMatch(/^#\/components\/schemas\/[A-Z]/);
+    const body = mediaType === 'text/calendar' ? response.text : response.body;
     const validate = validatorOf(String($ref));
-    const valid = validate(response.body);
-    expect(valid ? [] : validate.errors, `${label}: ${JSON.stringify(response.body).slice(0, 400)}`).toEqual([]);
-    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const valid = validate(body);
+    expect(valid ? [] : validate.errors, `${label}: ${JSON.stringify(body).slice(0, 400)}`).toEqual([]);
+    expect(response.headers['content-type']?.split(';')[0]).toBe(mediaType);
     for (const [name, header] of Object.entries(headers ?? {})) {
       const value = response.headers[name.toLowerCase()];
       expect(value, `${label} sends ${name}`).toBeTypeOf('string');
@@ -402,6 +407,17 @@ describe('live responses match the document', () => {
     expectDocumented('post', '/appointments/{id}/check-in', await post(`/appointments/${id}/check-in`));
     expectDocumented('post', '/appointments/{id}/complete', await post(`/appointments/${id}/complete`));
     expectDocumented('get', '/appointments/{id}/audit', await get(`/appointments/${id}/audit`, 'admin'));
+    const ics = await get(`/appointments/${id}.ics`);
+    expect(ics.text).toContain(`UID:${id}`);
+    expectDocumented('get', '/appointments/{id}.ics', ics);
+    const fhirAppointment = await get(`/fhir/Appointment/${id}`);
+    expect(fhirAppointment.body).toMatchObject({ resourceType: 'Appointment', id, status: 'fulfilled' });
+    expectDocumented('get', '/fhir/Appointment/{id}', fhirAppointment);
+    const fhirSlots = await get(
+      `/fhir/Slot?schedule=Practitioner/${LONDON}&start=2026-03-03&end=2026-03-03&service-type=follow_up`,
+    );
+    expect(fhirSlots.body.entry.length).toBeGreaterThan(0);
+    expectDocumented('get', '/fhir/Slot', fhirSlots);
 
     const seriesPath = `/appointments/series/${series.body.series.seriesId}`;
     const seriesMoved = await post(`${seriesPath}/move`, { time: '12:00' });
@@ -411,6 +427,19 @@ describe('live responses match the document', () => {
     expect(extended.body.created).toHaveLength(1);
     expectDocumented('post', '/appointments/series/{seriesId}/extend', extended);
     expectDocumented('get', '/appointments/series/{seriesId}', await get(seriesPath));
+    const seriesIcs = await get(`${seriesPath}.ics`);
+    expect(seriesIcs.text).toContain('RRULE:');
+    expectDocumented('get', '/appointments/series/{seriesId}.ics', seriesIcs);
+    // A calendar app subscribes by URL: the token may come as access_token, on the feed only.
+    const feed = await request(app).get(`/api/v1/providers/${LONDON}/calendar.ics?access_token=demo-doctor`);
+    expect(feed.status).toBe(200);
+    expect(feed.text).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    expect(feed.text).toContain(`UID:${series.body.series.seriesId}`);
+    expectDocumented('get', '/providers/{providerId}/calendar.ics', feed);
+    expect((await request(app).get(`/api/v1/providers/${LONDON}/calendar.ics?access_token=nope`)).status).toBe(401);
+    expect(
+      (await request(app).get(`/api/v1/appointments/${series.body.appointment.id}?access_token=demo-doctor`)).status,
+    ).toBe(401);
 
     const [first, second] = series.body.series.created as Array<{ id: string }>;
     expectDocumented('post', '/appointments/{id}/no-show', await post(`/appointments/${first?.id}/no-show`));

@@ -131,3 +131,41 @@ describe('appointment-kit/postgres', () => {
     expect(JSON.parse(cjs)).toEqual({ sameClass: true, code: 'CONFLICT' });
   });
 });
+
+describe('appointment-kit/ical and appointment-kit/fhir', () => {
+  // One appointment as both formats, from either module system, through the built files.
+  const appointment = `{
+    id: '0f8e2c4a-6b1d-4e3f-9a7c-5d2b8e1f4a6c', patientId: '3f1c2a9e-8d47-4b1e-9c2a-5e6f7a8b9c0d',
+    providerId: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', type: 'follow_up', status: 'confirmed',
+    start: new Date('2030-03-04T09:00:00Z'), end: new Date('2030-03-04T09:30:00Z'), durationMinutes: 30,
+    bufferBeforeMinutes: 0, bufferAfterMinutes: 0, timeZone: 'Europe/London', reason: null, notes: null,
+    confirmationCode: 'APT-2030-0001', confirmedAt: new Date('2030-03-01T09:00:00Z'), checkedInAt: null,
+    checkedOutAt: null, cancellationReason: null, cancelledAt: null, cancelledBy: null, noShowAt: null,
+    seriesId: null, occurrenceIndex: null, recurrence: null, reminders: { email: null, sms: null, whatsapp: null },
+    idempotencyKey: null, version: 2, metadata: {}, createdAt: new Date('2030-03-01T08:00:00Z'),
+    updatedAt: new Date('2030-03-01T09:00:00Z'), createdBy: 'u', updatedBy: 'u' }`;
+  const body = `
+const appointment = ${appointment};
+const text = appointmentToIcal(appointment);
+const fhir = toFhirAppointment(appointment);
+console.log(JSON.stringify({ uid: /UID:(\\S+)/.exec(text)[1], sequence: /SEQUENCE:(\\d+)/.exec(text)[1], status: fhir.status }));`;
+  const expected = { uid: '0f8e2c4a-6b1d-4e3f-9a7c-5d2b8e1f4a6c', sequence: '1', status: 'booked' };
+
+  it('import from ESM', () => {
+    const output = runNode([
+      '--input-type=module',
+      '-e',
+      `import { appointmentToIcal } from 'appointment-kit/ical'; import { toFhirAppointment } from 'appointment-kit/fhir';${body}`,
+    ]);
+    expect(JSON.parse(output)).toEqual(expected);
+  });
+
+  it('require from CommonJS', () => {
+    const output = runNode([
+      '--input-type=commonjs',
+      '-e',
+      `const { appointmentToIcal } = require('appointment-kit/ical'); const { toFhirAppointment } = require('appointment-kit/fhir');${body}`,
+    ]);
+    expect(JSON.parse(output)).toEqual(expected);
+  });
+});
