@@ -420,6 +420,21 @@ export function formatRecurrenceRule(rule: ParsedRecurrenceRule): string {
   return parts.join(';');
 }
 
+/** The `UNTIL` of an instant, in UTC (whole seconds: the milliseconds are dropped). */
+export function utcRuleUntil(epochMs: number): RuleUntil {
+  const date = new Date(epochMs);
+  return {
+    kind: 'date-time',
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: date.getUTCHours(),
+    minute: date.getUTCMinutes(),
+    second: date.getUTCSeconds(),
+    utc: true,
+  };
+}
+
 /**
  * Checks a rule with {@link parseRecurrenceRule} and gives its canonical text (see
  * {@link formatRecurrenceRule}), the form to store.

@@ -76,6 +76,19 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** The actor of what the library does on nobody's behalf (a reminder claimed by a worker with no user). */
 const SYSTEM_ACTOR_ID = 'system';
+/** The fields of an appointment no step of the workflow has set yet: what every new one starts with. */
+const UNTOUCHED = Object.freeze({
+  confirmedAt: null,
+  checkedInAt: null,
+  checkedOutAt: null,
+  cancellationReason: null,
+  cancelledAt: null,
+  cancelledBy: null,
+  noShowAt: null,
+  recurrence: null,
+  reminders: Object.freeze({ email: null, sms: null, whatsapp: null }),
+  idempotencyKey: null,
+} as const);
 /** How often an operation that read its own version retries after losing a race. */
 const RACE_RETRIES = 5;
 
@@ -1026,18 +1039,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           timeZone: profile.timeZone,
           reason: request.reason ?? null,
           notes: request.notes ?? null,
-          confirmedAt: null,
-          checkedInAt: null,
-          checkedOutAt: null,
-          cancellationReason: null,
-          cancelledAt: null,
-          cancelledBy: null,
-          noShowAt: null,
+          ...UNTOUCHED,
           seriesId,
           occurrenceIndex: seriesId === null ? null : index,
-          recurrence: null,
-          reminders: { email: null, sms: null, whatsapp: null },
-          idempotencyKey: null,
           version: 1,
           metadata: (request.metadata ?? {}) as Appointment['metadata'],
           createdAt: at,
@@ -1433,17 +1437,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
               bufferBeforeMinutes: type.bufferBeforeMinutes,
               bufferAfterMinutes: type.bufferAfterMinutes,
               timeZone: series.timeZone,
-              confirmedAt: null,
-              checkedInAt: null,
-              checkedOutAt: null,
-              cancellationReason: null,
-              cancelledAt: null,
-              cancelledBy: null,
-              noShowAt: null,
+              ...UNTOUCHED,
               occurrenceIndex: lastIndex + 1 + offset,
-              recurrence: null,
-              reminders: { email: null, sms: null, whatsapp: null },
-              idempotencyKey: null,
               version: 1,
               createdAt: at,
               updatedAt: at,

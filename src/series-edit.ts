@@ -9,6 +9,7 @@ import {
   parseRecurrenceRule,
   RULE_WEEKDAYS,
   type RuleUntil,
+  utcRuleUntil,
 } from './rrule-grammar.js';
 import type { SeriesSegment } from './series.js';
 
@@ -107,17 +108,7 @@ function ruleUntil(until: Date | string): RuleUntil {
     return { kind: 'date', year, month, day };
   }
   // UNTIL has whole seconds: the last second at or before the instant.
-  const at = new Date(Math.floor(until.getTime() / 1000) * 1000);
-  return {
-    kind: 'date-time',
-    year: at.getUTCFullYear(),
-    month: at.getUTCMonth() + 1,
-    day: at.getUTCDate(),
-    hour: at.getUTCHours(),
-    minute: at.getUTCMinutes(),
-    second: at.getUTCSeconds(),
-    utc: true,
-  };
+  return utcRuleUntil(Math.floor(until.getTime() / 1000) * 1000);
 }
 
 function byDayOf(weekdays: readonly Weekday[]) {

@@ -21,6 +21,7 @@ import {
   RULE_WEEKDAYS,
   type RuleFrequency,
   type RuleUntil,
+  utcRuleUntil,
 } from '../rrule-grammar.js';
 import { parseInput, type Recurrence, recurrenceSchema } from '../schemas.js';
 
@@ -84,7 +85,7 @@ function untilOfEndDate(endDate: Date | string): RuleUntil {
     const [year, month, day] = endDate.split('-').map(Number) as [number, number, number];
     return { kind: 'date', year, month, day };
   }
-  return utcUntil(endDate.getTime());
+  return utcRuleUntil(endDate.getTime());
 }
 
 /** What a reader needs to repeat a segment: the lines, in the event's zone (null: UTC). */
@@ -127,13 +128,13 @@ function candidateRules(request: RecurrenceRequest, synchronized: boolean): Pars
   const base: ParsedRecurrenceRule = { ...rule, count: undefined, until: undefined };
   const count = starts.length;
   const last = starts[count - 1] as number;
-  if (!synchronized) return [{ ...base, until: utcUntil(Math.ceil(last / SECOND_MS) * SECOND_MS) }];
+  if (!synchronized) return [{ ...base, until: utcRuleUntil(Math.ceil(last / SECOND_MS) * SECOND_MS) }];
   const candidates: ParsedRecurrenceRule[] = [];
   const until = rule.until === undefined ? null : untilInstant(rule.until, seriesZone);
   // The host's UNTIL is kept when it, not one of the caps, is what ended the expansion.
   const capped = count >= LIMITS.maxOccurrences || (rule.count !== undefined && count >= rule.count);
   if (until !== null && !capped && until < windowEnd(seriesZone, starts[0] as number)) {
-    candidates.push({ ...base, until: utcUntil(Math.floor(until / SECOND_MS) * SECOND_MS) });
+    candidates.push({ ...base, until: utcRuleUntil(Math.floor(until / SECOND_MS) * SECOND_MS) });
   }
   candidates.push({ ...base, count });
   return candidates;
@@ -178,21 +179,6 @@ function untilInstant(until: RuleUntil, zone: string): number {
 /** Where expansion stops at the latest: two years of wall-clock time, less a margin. */
 function windowEnd(zone: string, start: number): number {
   return DateTime.fromMillis(start, { zone }).plus({ years: LIMITS.maxSeriesYears }).toMillis() - WINDOW_MARGIN_MS;
-}
-
-/** An UNTIL in UTC, as RFC 5545 requires beside a DTSTART with TZID or in UTC. */
-function utcUntil(epochMs: number): RuleUntil {
-  const date = new Date(epochMs);
-  return {
-    kind: 'date-time',
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    hour: date.getUTCHours(),
-    minute: date.getUTCMinutes(),
-    second: date.getUTCSeconds(),
-    utc: true,
-  };
 }
 
 /** A `DATE-TIME` list property (`RDATE`, `EXDATE`): one line per value, in `zone` or UTC. */
