@@ -44,6 +44,13 @@ export interface ExpandRecurrenceOptions {
   readonly timeZone: string;
   /** The pattern or RFC 5545 rule (validated with `schemas.recurrence`). */
   readonly recurrence: Recurrence;
+  /**
+   * The wall-clock time the series keeps, `YYYY-MM-DDTHH:mm:ss` in `timeZone`, when it is not
+   * `start`'s own: a start whose wall time falls in a spring-forward gap (02:30 on the night the
+   * clocks jump to 03:00 starts at 03:30), while the series keeps 02:30 on every other day. It
+   * must name `start` by the RFC 5545 reading of a gap time.
+   */
+  readonly wallStart?: string;
 }
 
 /** Where a series ends: at a real instant, or at a wall-clock time in the series' zone. */
@@ -86,7 +93,8 @@ export function expandRecurrence(options: ExpandRecurrenceOptions): Date[] {
   const zone = ianaZone(timeZone);
   const recurrence = parseInput(recurrenceSchema, options.recurrence, 'recurrence');
   const startMs = start.getTime();
-  const floatingStart = instantToFloating(zone, startMs);
+  const floatingStart =
+    options.wallStart === undefined ? instantToFloating(zone, startMs) : wallStartOf(options.wallStart, zone, startMs);
   const subSecondMs = modulo(floatingStart, 1000);
   const windowEnd = addYears(floatingStart, LIMITS.maxSeriesYears);
   if (!(floatingStart > -LAST_USABLE_MS && windowEnd < LAST_USABLE_MS)) {
@@ -153,6 +161,34 @@ export function expandRecurrence(options: ExpandRecurrenceOptions): Date[] {
   }
   const later = [...instants].sort((a, b) => a - b).slice(0, limit - 1);
   return [start, ...later.map((instant) => new Date(instant))];
+}
+
+const WALL_START = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;
+
+/** The floating ms of a `wallStart`, checked to name `start` by the RFC 5545 gap rule. */
+function wallStartOf(text: unknown, zone: IANAZone, startMs: number): number {
+  const match = typeof text === 'string' ? WALL_START.exec(text) : null;
+  if (match !== null) {
+    const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, modulo(startMs, 1000));
+    const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+    const wall = date.getTime();
+    if (real && hour < 24 && minute < 60 && second < 60 && occurrenceInstant(zone, wall) === startMs) return wall;
+  }
+  throw ValidationError.forField(
+    'wallStart',
+    "Must be a local date-time YYYY-MM-DDTHH:mm:ss that names start in the series' zone",
+    'invalid_time',
+  );
 }
 
 /**

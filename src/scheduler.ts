@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { z } from 'zod';
 import type {
   Actor,
@@ -48,8 +49,8 @@ import {
   type SchemaOptions,
   type Schemas,
 } from './schemas.js';
-import { type Series, type SeriesPattern, type SeriesSegment, seriesInstances } from './series.js';
-import { boundRule, extendedRule, movedAnchor, movedRule, orderMoves } from './series-edit.js';
+import { type Series, type SeriesInstance, type SeriesPattern, type SeriesSegment, seriesInstances } from './series.js';
+import { boundRule, extendedRule, movedAnchor, movedRule, orderMoves, ruleSetsTime } from './series-edit.js';
 import {
   type BookingDecision,
   type CountedBooking,
@@ -674,15 +675,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   /**
    * Which of a series edit's placements can go in, each checked like a new booking against the
    * provider's bookings as they would be after the edit: other appointments stay, moving ones
-   * leave their current time, accepted ones take their new one. A refused move stays where it
-   * is, which may refuse another in turn, so the check runs again until nothing changes (at most
-   * once per placement). With `'fail'`, the first refusal throws.
+   * leave their current time, accepted ones take their new one, refused ones stay where they are.
+   * Refusals are found in index order until the set is consistent (a refused move keeps its old
+   * time, which may refuse another in turn); then each refused one whose new time turned out to be
+   * free after all is taken back, until none is. `forced` ones are refused whatever (a ring of
+   * occurrences trading places). With `'fail'`, the first refusal throws.
    */
   async function place(
     profile: ProviderProfile,
     placements: readonly Placement[],
     at: Date,
     onConflict: 'fail' | 'skip',
+    forced: ReadonlyMap<string, SeriesEditSkip> = new Map(),
   ): Promise<{ accepted: Placement[]; skipped: SeriesEditSkip[] }> {
     const [first] = placements;
     if (first === undefined) return { accepted: [], skipped: [] };
@@ -700,54 +704,75 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const moving = new Set(placements.flatMap((item) => (item.current === undefined ? [] : [item.current.id])));
     const others = around.bookings.filter((booking) => !moving.has(booking.id));
     const otherCounted = around.countedBookings?.filter((booking) => !moving.has(booking.id));
-    const refused = new Map<string, SeriesEditSkip>();
-    for (;;) {
+    const refused = new Map<string, SeriesEditSkip>(forced);
+
+    /** Why a placement cannot go in, next to the others, the refused ones' old times and `taken`. */
+    const refusalOf = (placement: Placement, taken: readonly Placement[]): SeriesEditSkip | null => {
+      const { candidate } = placement;
       const staying = placements.flatMap((item) =>
-        item.current !== undefined && refused.has(item.candidate.id) && isOccupyingStatus(item.current.status)
+        item !== placement &&
+        item.current !== undefined &&
+        refused.has(item.candidate.id) &&
+        isOccupyingStatus(item.current.status)
           ? [item.current]
           : [],
       );
-      const accepted: Placement[] = [];
-      let refusal: SeriesEditSkip | undefined;
+      const bookings = [...staying, ...taken.filter((item) => item !== placement).map((item) => item.candidate)];
+      const decision = decide(
+        profile,
+        placement.type,
+        candidate.start,
+        candidate.durationMinutes,
+        at,
+        {
+          bookings: [...others, ...bookings],
+          ...(otherCounted !== undefined && { countedBookings: [...otherCounted, ...bookings] }),
+        },
+        candidate.id,
+      );
+      const reasons: UnavailableReason[] =
+        candidate.start.getTime() > at.getTime() || decision.reasons.some((reason) => reason.code === 'MIN_NOTICE')
+          ? [...decision.reasons]
+          : [{ code: 'MIN_NOTICE', earliestStart: at }, ...decision.reasons];
+      if (reasons.length === 0) return null;
+      const conflictingIds = reasons.flatMap((reason) =>
+        reason.code === 'BOOKED' || reason.code === 'BUFFER' ? [...reason.appointmentIds] : [],
+      );
+      return { appointmentId: placement.current?.id ?? null, start: candidate.start, conflictingIds, reasons };
+    };
+
+    // Refuse, in index order, until what is accepted and what stays is consistent.
+    let accepted: Placement[] = [];
+    for (let consistent = false; !consistent; ) {
+      consistent = true;
+      accepted = [];
       for (const placement of placements) {
-        const { candidate } = placement;
-        if (refused.has(candidate.id)) continue;
-        const taken = [...staying, ...accepted.map((item) => item.candidate)];
-        const decision = decide(
-          profile,
-          placement.type,
-          candidate.start,
-          candidate.durationMinutes,
-          at,
-          {
-            bookings: [...others, ...taken],
-            ...(otherCounted !== undefined && { countedBookings: [...otherCounted, ...taken] }),
-          },
-          candidate.id,
-        );
-        const reasons: UnavailableReason[] =
-          candidate.start.getTime() > at.getTime() || decision.reasons.some((reason) => reason.code === 'MIN_NOTICE')
-            ? [...decision.reasons]
-            : [{ code: 'MIN_NOTICE', earliestStart: at }, ...decision.reasons];
-        if (reasons.length === 0) {
+        if (refused.has(placement.candidate.id)) continue;
+        const refusal = refusalOf(placement, accepted);
+        if (refusal === null) {
           accepted.push(placement);
           continue;
         }
-        const conflictingIds = reasons.flatMap((reason) =>
-          reason.code === 'BOOKED' || reason.code === 'BUFFER' ? [...reason.appointmentIds] : [],
-        );
-        if (onConflict === 'fail') {
-          throw conflictingIds.length > 0 ? new ConflictError(conflictingIds) : new UnavailableError(reasons);
-        }
-        refusal = { appointmentId: placement.current?.id ?? null, start: candidate.start, conflictingIds, reasons };
-        refused.set(candidate.id, refusal);
+        if (onConflict === 'fail') throw refusalError([refusal]);
+        refused.set(placement.candidate.id, refusal);
+        consistent = false;
         break;
       }
-      if (refusal === undefined) {
-        const skipped = [...refused.values()].sort((a, b) => a.start.getTime() - b.start.getTime());
-        return { accepted, skipped };
+    }
+    // Take back a refused one whose new time is free after all: it frees its old time and takes
+    // a free one, so what is accepted stays consistent.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const placement of placements) {
+        const id = placement.candidate.id;
+        if (!refused.has(id) || forced.has(id) || refusalOf(placement, accepted) !== null) continue;
+        refused.delete(id);
+        accepted = placements.filter((item) => item === placement || accepted.includes(item));
+        changed = true;
       }
     }
+    const skipped = [...refused.values()].sort((a, b) => a.start.getTime() - b.start.getTime());
+    return { accepted, skipped };
   }
 
   /** The change that stores a series' new pattern on its carrier, when the carrier does not move. */
@@ -762,8 +787,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   /**
-   * What a move of a series plans: the new pattern (a segment from the first occurrence moved)
-   * and where each occurrence still to come goes.
+   * What a move of a series plans: the new pattern and where each occurrence still to come goes.
+   * The move starts at the first instance of the pattern at or after `from` (and after now): the
+   * segment in force there is cut, and every segment from there on keeps its own rule and days,
+   * with the change applied to it (a new time or weekdays re-anchor it; a new duration or type
+   * alone leaves its instances where they are).
    */
   function planMove(
     series: Series,
@@ -771,89 +799,115 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     at: Date,
   ): { pattern: SeriesPattern; placements: Placement[] } {
     const newType = request.type === undefined ? undefined : typeOf(request.type);
-    const movable = series.occurrences.filter(
-      (item) =>
-        item.occurrenceIndex !== null &&
-        isChangeable(item.status) &&
-        item.start.getTime() > at.getTime() &&
-        (request.from === undefined || item.start.getTime() >= request.from.getTime()),
-    );
-    if (movable.length === 0) {
+    const retimed = request.time !== undefined || request.weekdays !== undefined;
+    const instances = seriesInstances(series);
+    const split = instances.find(
+      (instance) =>
+        instance.start.getTime() > at.getTime() &&
+        (request.from === undefined || instance.start.getTime() >= request.from.getTime()),
+    )?.index;
+    const movable =
+      split === undefined
+        ? []
+        : series.occurrences.filter(
+            (item) =>
+              (item.occurrenceIndex ?? -1) >= split && isChangeable(item.status) && item.start.getTime() > at.getTime(),
+          );
+    if (split === undefined || movable.length === 0) {
       throw ValidationError.forField(
         request.from === undefined ? 'seriesId' : 'from',
         'No occurrence of the series is left to move',
         'nothing_to_move',
       );
     }
-    const splitIndex = Math.min(...movable.map((item) => item.occurrenceIndex as number));
-    const instances = seriesInstances(series);
-    // The last segment starting at or before the split (the first always starts at 0).
-    const segmentAt = series.segments.reduce(
-      (found, segment, position) => (segment.fromIndex <= splitIndex ? position : found),
-      0,
-    );
-    const segment = series.segments[segmentAt] as SeriesSegment;
-    const lastIndex = Math.max(
-      instances[instances.length - 1]?.index ?? splitIndex,
-      ...series.occurrences.map((item) => item.occurrenceIndex ?? 0),
-    );
-    const count = lastIndex - splitIndex + 1;
-    const rule = movedRule(
-      segment.rule,
-      { ...(request.weekdays !== undefined && { weekdays: request.weekdays }), retimed: request.time !== undefined },
-      count,
-    );
-    const replaced =
-      instances.find((instance) => instance.index === splitIndex)?.start ??
-      (movable.find((item) => item.occurrenceIndex === splitIndex) as Appointment).start;
-    const anchor = movedAnchor(series.timeZone, replaced, segment, {
-      ...(request.time !== undefined && { minuteOfDay: parseLocalTime(request.time, 'time') }),
-      ...(request.weekdays !== undefined && { weekdays: request.weekdays }),
+    const segments: SeriesSegment[] = [];
+    const targets = new Map<number, Date>();
+    series.segments.forEach((segment, position) => {
+      const covered = instances.filter((instance) => instance.segment === position);
+      const last = covered[covered.length - 1];
+      if (last === undefined || last.index < split) {
+        segments.push(segment);
+        return;
+      }
+      const from = Math.max(segment.fromIndex, split);
+      const count = last.index - from + 1;
+      const replaced = (covered.find((instance) => instance.index === from) as SeriesInstance).start;
+      const changed = {
+        durationMinutes: request.durationMinutes ?? newType?.durationMinutes ?? segment.durationMinutes,
+        type: newType?.key ?? segment.type,
+      };
+      if (segment.fromIndex < split)
+        segments.push({ ...segment, rule: boundRule(segment.rule, split - segment.fromIndex) });
+      if (!retimed && segment.fromIndex >= split) {
+        // Only duration or type: the segment's instances stay where they are.
+        segments.push({ ...segment, ...changed });
+        for (const instance of covered) targets.set(instance.index, instance.start);
+        return;
+      }
+      const rule = retimed
+        ? movedRule(
+            segment.rule,
+            {
+              ...(request.weekdays !== undefined && { weekdays: request.weekdays }),
+              retimed: request.time !== undefined,
+            },
+            count,
+          )
+        : boundRule(segment.rule, count);
+      // A rule that sets its own times keeps the instance it is cut at as its first, as it is.
+      const anchor =
+        !retimed && ruleSetsTime(segment.rule)
+          ? { start: replaced }
+          : movedAnchor(series.timeZone, replaced, segment, {
+              ...(request.time !== undefined && { minuteOfDay: parseLocalTime(request.time, 'time') }),
+              ...(request.weekdays !== undefined && { weekdays: request.weekdays }),
+            });
+      const starts = expandRecurrence({
+        start: anchor.start,
+        timeZone: series.timeZone,
+        recurrence: rule,
+        ...(anchor.wallStart !== undefined && { wallStart: anchor.wallStart }),
+      });
+      if (starts.length < count) {
+        throw ValidationError.forField(
+          request.weekdays === undefined ? 'time' : 'weekdays',
+          `The ${count} occurrences to move do not fit in ${LIMITS.maxSeriesYears} years of the new pattern`,
+          'too_big',
+        );
+      }
+      segments.push({
+        fromIndex: from,
+        start: anchor.start.toISOString(),
+        ...(anchor.wallStart !== undefined && { wallStart: anchor.wallStart }),
+        rule,
+        ...changed,
+      });
+      for (const [offset, start] of starts.slice(0, count).entries()) targets.set(from + offset, start);
     });
-    const starts = expandRecurrence({ start: anchor, timeZone: series.timeZone, recurrence: rule });
-    if (starts.length < count) {
-      throw ValidationError.forField(
-        request.weekdays === undefined ? 'time' : 'weekdays',
-        `The ${count} occurrences to move do not fit in ${LIMITS.maxSeriesYears} years of the new pattern`,
-        'too_big',
-      );
-    }
-    const newSegment: SeriesSegment = {
-      fromIndex: splitIndex,
-      start: anchor.toISOString(),
-      rule,
-      durationMinutes: request.durationMinutes ?? newType?.durationMinutes ?? segment.durationMinutes,
-      type: newType?.key ?? segment.type,
-    };
-    const pattern: SeriesPattern = {
-      segments: [
-        ...series.segments.slice(0, segmentAt),
-        ...(segment.fromIndex < splitIndex
-          ? [{ ...segment, rule: boundRule(segment.rule, splitIndex - segment.fromIndex) }]
-          : []),
-        newSegment,
-      ],
-    };
-    const placements = movable.map((current): Placement => {
-      const start = starts[(current.occurrenceIndex as number) - splitIndex] as Date;
+    const placements = movable.flatMap((current): Placement[] => {
+      // A new duration or type alone moves nothing: each keeps its start, moved on its own or not.
+      const start = retimed ? targets.get(current.occurrenceIndex as number) : current.start;
+      if (start === undefined) return [];
       const type = newType ?? typeOfAppointment(current);
       const durationMinutes =
         request.durationMinutes ?? (newType === undefined ? current.durationMinutes : newType.durationMinutes);
-      return {
-        current,
-        type,
-        candidate: {
-          ...current,
-          start,
-          end: new Date(start.getTime() + durationMinutes * MINUTE_MS),
-          durationMinutes,
-          type: type.key,
-          bufferBeforeMinutes: type.bufferBeforeMinutes,
-          bufferAfterMinutes: type.bufferAfterMinutes,
+      return [
+        {
+          current,
+          type,
+          candidate: {
+            ...current,
+            start,
+            end: new Date(start.getTime() + durationMinutes * MINUTE_MS),
+            durationMinutes,
+            type: type.key,
+            bufferBeforeMinutes: type.bufferBeforeMinutes,
+            bufferAfterMinutes: type.bufferAfterMinutes,
+          },
         },
-      };
+      ];
     });
-    return { pattern, placements };
+    return { pattern: { segments }, placements };
   }
 
   async function requireActivePatient(id: string): Promise<void> {
@@ -1318,19 +1372,37 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const at = now();
         const profile = await provider(series.providerId);
         const { pattern, placements } = planMove(series, request, at);
-        const { accepted, skipped } = await place(profile, placements, at, request.onConflict);
-        if (accepted.length === 0) throw refusalOf(skipped);
-        const order = orderMoves(
-          accepted.map((item) => ({
-            id: item.candidate.id,
-            from: occupiedRange(item.current as Appointment),
-            to: occupiedRange(item.candidate),
-          })),
-        );
-        if (order === null) {
-          // Occurrences that would trade places: no order of single writes can do it.
-          throw new ConflictError(accepted.map((item) => item.candidate.id));
+        // Occurrences that would trade places cannot be written one at a time: with 'skip' they
+        // stay where they are (and the rest is placed again), with 'fail' nothing moves.
+        const trading = new Map<string, SeriesEditSkip>();
+        let planned: { accepted: Placement[]; skipped: SeriesEditSkip[]; order: string[] } | undefined;
+        while (planned === undefined) {
+          const { accepted, skipped } = await place(profile, placements, at, request.onConflict, trading);
+          if (accepted.length === 0) throw refusalError(skipped);
+          const written = orderMoves(
+            accepted.map((item) => ({
+              id: item.candidate.id,
+              from: occupiedRange(item.current as Appointment),
+              to: occupiedRange(item.candidate),
+            })),
+          );
+          if ('order' in written) {
+            planned = { accepted, skipped, order: written.order };
+            continue;
+          }
+          if (request.onConflict === 'fail') throw new ConflictError(written.ring);
+          for (const id of written.ring) {
+            const placement = accepted.find((item) => item.candidate.id === id) as Placement;
+            const reasons = [{ code: 'BOOKED' as const, appointmentIds: written.ring.filter((other) => other !== id) }];
+            trading.set(id, {
+              appointmentId: id,
+              start: placement.candidate.start,
+              conflictingIds: reasons[0].appointmentIds,
+              reasons,
+            });
+          }
         }
+        const { accepted, skipped, order } = planned;
         const byId = new Map(accepted.map((item) => [item.candidate.id, item]));
         const changes: AppointmentChange[] = order.map((appointmentId) => {
           const { current, candidate, type } = byId.get(appointmentId) as Placement;
@@ -1398,18 +1470,50 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
             'too_big',
           );
         }
+        // A local date ends with that day in the series' zone: an RRULE states it as a UTC
+        // date-time (RFC 5545 wants UNTIL of DTSTART's kind), a pattern keeps the date.
+        const untilInstant =
+          request.until === undefined
+            ? undefined
+            : request.until instanceof Date
+              ? request.until
+              : new Date(
+                  localToInstant(
+                    ianaZone(series.timeZone),
+                    localDateToDayNumber(parseLocalDate(request.until, 'until')) + 1,
+                    0,
+                  ) - 1000,
+                );
         const rule = extendedRule(
           segment.rule,
-          request.count === undefined
-            ? { until: request.until as Date | string }
-            : { totalCount: covered + request.count },
+          untilInstant === undefined
+            ? { totalCount: covered + (request.count as number) }
+            : { until: 'rrule' in segment.rule ? untilInstant : (request.until as Date | string) },
         );
         let starts: Date[];
         try {
-          starts = expandRecurrence({ start: new Date(segment.start), timeZone: series.timeZone, recurrence: rule });
+          starts = expandRecurrence({
+            start: new Date(segment.start),
+            timeZone: series.timeZone,
+            recurrence: rule,
+            ...(segment.wallStart !== undefined && { wallStart: segment.wallStart }),
+          });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           throw new ValidationError(error.issues.map((issue) => ({ ...issue, path: field })));
+        }
+        if (untilInstant !== undefined) {
+          // The stored end must be the real one: refuse one the series' bounds would cut short.
+          const windowEnd = DateTime.fromMillis(Date.parse(segment.start), { zone: series.timeZone })
+            .plus({ years: LIMITS.maxSeriesYears })
+            .toMillis();
+          if (untilInstant.getTime() > windowEnd || starts.length >= LIMITS.maxOccurrences) {
+            throw ValidationError.forField(
+              'until',
+              `A segment of a series ends within ${LIMITS.maxSeriesYears} years of its start and holds at most ${LIMITS.maxOccurrences} occurrences`,
+              'too_big',
+            );
+          }
         }
         const added = starts.slice(covered);
         if (added.length === 0)
@@ -1448,7 +1552,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           }),
         );
         const { accepted, skipped } = await place(profile, placements, at, request.onConflict);
-        if (accepted.length === 0) throw refusalOf(skipped);
+        if (accepted.length === 0) throw refusalError(skipped);
         const pattern: SeriesPattern = {
           segments: [...series.segments.slice(0, -1), { ...segment, rule }],
         };
@@ -1742,8 +1846,8 @@ interface Placement {
   readonly current?: Appointment;
 }
 
-/** The error for an edit that would change nothing: every occurrence was refused or taken. */
-function refusalOf(skipped: readonly SeriesEditSkip[]): SchedulingError {
+/** The error for refused placements: a conflict naming what is in the way, or the rules' reasons. */
+function refusalError(skipped: readonly SeriesEditSkip[]): SchedulingError {
   const conflictingIds = [...new Set(skipped.flatMap((item) => item.conflictingIds))];
   return conflictingIds.length > 0
     ? new ConflictError(conflictingIds)

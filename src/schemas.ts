@@ -372,6 +372,7 @@ export function createSchemas(options: SchemaOptions = {}) {
     })
     .refine((move) => [move.time, move.weekdays, move.durationMinutes, move.type].some((part) => part !== undefined), {
       message: 'Give at least one of time, weekdays, durationMinutes, type',
+      path: ['time'],
     });
 
   const extendSeries = z

@@ -117,32 +117,54 @@ function byDayOf(weekdays: readonly Weekday[]) {
     .map((weekday) => ({ weekday: RULE_WEEKDAYS[WEEKDAYS.indexOf(weekday)] as (typeof RULE_WEEKDAYS)[number] }));
 }
 
+/** Where a moved segment starts: its first instance, and the wall time it keeps if not that one's own. */
+export interface SegmentAnchor {
+  readonly start: Date;
+  /** Set when the wall time falls in a spring-forward gap (see {@link SeriesSegment.wallStart}). */
+  readonly wallStart?: string;
+}
+
 /**
- * The first instance of a moved segment. It stays in the week (Monday first) or on the day of
- * the instance it replaces: on the first of the new weekdays in that week, else on that day;
- * at the new time of day (minutes), else at the segment's own wall-clock time. A wall time in a
- * spring-forward gap is read with the offset from before the gap (RFC 5545).
+ * The first instance of a moved segment: on the day of the instance it replaces, or with new
+ * weekdays on the first of them on or after that day (so no occurrence moves to a day before the
+ * one it had); at the new time of day (minutes), else at the segment's own wall-clock time. A
+ * wall time in a spring-forward gap is read with the offset from before the gap (RFC 5545), and
+ * kept as the segment's `wallStart`, so the later instances keep the wall time asked for.
  */
 export function movedAnchor(
   timeZone: string,
   replaced: Date,
-  segment: Pick<SeriesSegment, 'start'>,
+  segment: Pick<SeriesSegment, 'start' | 'wallStart'>,
   move: { readonly minuteOfDay?: number; readonly weekdays?: readonly Weekday[] },
-): Date {
+): SegmentAnchor {
   const zone = ianaZone(timeZone);
-  const floating = instantToFloating(zone, replaced.getTime());
-  let day = Math.floor(floating / DAY_MS);
+  let day = Math.floor(instantToFloating(zone, replaced.getTime()) / DAY_MS);
   if (move.weekdays !== undefined) {
+    const wanted = new Set(move.weekdays.map((weekday) => WEEKDAYS.indexOf(weekday)));
     // Day 0 (1 January 1970) was a Thursday: index 3 with Monday first.
-    const monday = day - ((((day + 3) % 7) + 7) % 7);
-    const offsets = move.weekdays.map((weekday) => WEEKDAYS.indexOf(weekday));
-    day = monday + Math.min(...offsets);
+    while (!wanted.has((((day + 3) % 7) + 7) % 7)) day += 1;
   }
-  const wallMs =
-    move.minuteOfDay === undefined
-      ? modulo(instantToFloating(zone, new Date(segment.start).getTime()), DAY_MS)
-      : move.minuteOfDay * MINUTE_MS;
-  return new Date(occurrenceInstant(zone, day * DAY_MS + wallMs));
+  const wallMs = move.minuteOfDay === undefined ? segmentWallMs(zone, segment) : move.minuteOfDay * MINUTE_MS;
+  const floating = day * DAY_MS + wallMs;
+  const start = new Date(occurrenceInstant(zone, floating));
+  if (instantToFloating(zone, start.getTime()) === floating) return { start };
+  return { start, wallStart: new Date(floating).toISOString().slice(0, 19) };
+}
+
+/** The wall-clock time of day (ms) a segment keeps: its `wallStart`'s, else its first instance's. */
+export function segmentWallMs(
+  zone: ReturnType<typeof ianaZone>,
+  segment: Pick<SeriesSegment, 'start' | 'wallStart'>,
+): number {
+  if (segment.wallStart !== undefined) return modulo(Date.parse(`${segment.wallStart}Z`), DAY_MS);
+  return modulo(instantToFloating(zone, Date.parse(segment.start)), DAY_MS);
+}
+
+/** True if the rule sets the times of day itself (BYHOUR, BYMINUTE or BYSECOND). */
+export function ruleSetsTime(rule: StoredRecurrence): boolean {
+  if (!('rrule' in rule)) return false;
+  const parsed = parseRecurrenceRule(rule.rrule);
+  return (parsed.byHour ?? parsed.byMinute ?? parsed.bySecond) !== undefined;
 }
 
 /** A planned move: an appointment's occupied range now and after the move. */
@@ -153,12 +175,12 @@ export interface PlannedMove {
 }
 
 /**
- * An order to write moves in so that none meets another's range before that one has moved
- * (the database checks each write on its own): a move goes after every move whose current
- * range its new range meets. Null when moves wait on each other in a ring (occurrences trading
- * places), which no order can write.
+ * An order to write moves in so that none meets another's range before that one has moved (the
+ * database checks each write on its own): a move goes after every move whose current range its
+ * new range meets. When moves wait on each other in a ring (occurrences trading places), no order
+ * can write them one by one: the ring's ids come back instead.
  */
-export function orderMoves(moves: readonly PlannedMove[]): string[] | null {
+export function orderMoves(moves: readonly PlannedMove[]): { readonly order: string[] } | { readonly ring: string[] } {
   const waitsOn = new Map(
     moves.map((move) => [
       move.id,
@@ -166,19 +188,27 @@ export function orderMoves(moves: readonly PlannedMove[]): string[] | null {
     ]),
   );
   const order: string[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (id: string): boolean => {
-    const seen = state.get(id);
-    if (seen === 'done') return true;
-    if (seen === 'visiting') return false;
-    state.set(id, 'visiting');
-    for (const before of waitsOn.get(id) ?? []) if (!visit(before)) return false;
-    state.set(id, 'done');
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (done.has(id)) return null;
+    const open = path.indexOf(id);
+    if (open >= 0) return path.slice(open);
+    path.push(id);
+    for (const before of waitsOn.get(id) ?? []) {
+      const ring = visit(before);
+      if (ring !== null) return ring;
+    }
+    path.pop();
+    done.add(id);
     order.push(id);
-    return true;
+    return null;
   };
-  for (const move of moves) if (!visit(move.id)) return null;
-  return order;
+  for (const move of moves) {
+    const ring = visit(move.id);
+    if (ring !== null) return { ring };
+  }
+  return { order };
 }
 
 function modulo(value: number, divisor: number): number {

@@ -14,6 +14,12 @@ export interface SeriesSegment {
   /** The segment's first instance (its `DTSTART`), an ISO-8601 instant in UTC. */
   readonly start: string;
   /**
+   * The wall-clock time the segment keeps, `YYYY-MM-DDTHH:mm:ss` in the series' zone, when it is
+   * not `start`'s own: set only when the first instance falls in a spring-forward gap (asked for
+   * 02:30 on the night the clocks jump, it starts at 03:30; the later ones are at 02:30).
+   */
+  readonly wallStart?: string;
+  /**
    * The rule, expanded from `start` in the series' zone; every segment but the last is bounded
    * (`COUNT` or `maxOccurrences`) to end just before the next one.
    */
@@ -28,7 +34,10 @@ export interface SeriesSegment {
  * reads, edits and calendar exports expand.
  */
 export interface SeriesPattern {
-  /** At least one, by `fromIndex`; the first has `fromIndex` 0. */
+  /**
+   * At least one, by `fromIndex`. The first has `fromIndex` 0, except in a series stored before
+   * segments existed whose first occurrence was never booked: it starts at its carrier's index.
+   */
   readonly segments: readonly SeriesSegment[];
 }
 
@@ -78,6 +87,7 @@ export function seriesInstances(pattern: {
       start: new Date(segment.start),
       timeZone: pattern.timeZone,
       recurrence: segment.rule,
+      ...(segment.wallStart !== undefined && { wallStart: segment.wallStart }),
     });
     const covered = next === undefined ? starts.length : Math.min(starts.length, next.fromIndex - segment.fromIndex);
     for (let offset = 0; offset < covered; offset++) {

@@ -83,10 +83,11 @@ export interface AppointmentStore {
   getAppointment(id: string): Promise<Appointment | null>;
 
   /**
-   * Edits a series in one transaction: `changes` applied in the given order exactly as
-   * {@link applyChanges} applies them (compare-and-set, audit entry, occupied-range guard and
-   * period limits re-checked at each one), then `rows` inserted as {@link insertAppointments}
-   * inserts them with `onConflict: 'fail'`. Any refusal rolls the whole edit back.
+   * Edits a series in one transaction: `changes` applied in the given order as
+   * {@link applyChanges} applies them (compare-and-set, audit entry, occupied-range guard at each
+   * one), then `rows` inserted as {@link insertAppointments} inserts them with `onConflict:
+   * 'fail'`; then each change's period limits are counted on the result (a move counted against
+   * the others where they end, not half-way through). Any refusal rolls the whole edit back.
    */
   editSeries(edit: SeriesEdit): Promise<SeriesEditResult>;
 

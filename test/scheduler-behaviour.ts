@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Actor,
+  type Appointment,
   type AppointmentStore,
   ConflictError,
   createScheduler,
@@ -33,6 +34,7 @@ export const PEOPLE = {
   gone: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc',
   nobody: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
   shortHorizon: '55555555-5555-4555-8555-555555555555',
+  onePerDay: '66666666-6666-4666-8666-666666666666',
 };
 
 const directory = createStaticDirectory({
@@ -59,6 +61,12 @@ const directory = createStaticDirectory({
     [PEOPLE.lordHowe]: { active: true, timeZone: 'Australia/Lord_Howe', weeklyHours: ROUND_THE_CLOCK_HOURS },
     [PEOPLE.retired]: { active: false, timeZone: 'UTC' },
     [PEOPLE.shortHorizon]: { active: true, timeZone: 'UTC', horizonDays: 2 },
+    [PEOPLE.onePerDay]: {
+      active: true,
+      timeZone: 'America/New_York',
+      weeklyHours: ROUND_THE_CLOCK_HOURS,
+      limits: { perDay: 1 },
+    },
   },
   patients: { [PEOPLE.alice]: { active: true }, [PEOPLE.bob]: { active: true }, [PEOPLE.gone]: { active: false } },
 });
@@ -655,6 +663,176 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
         const result = await scheduler.extendSeries(series.seriesId, { count: 1 }, receptionist);
         expect(isoStarts(result.created)).toEqual(['2026-04-15T08:00:00.000Z']);
         expect(result.series.segments[1]?.rule).toEqual({ rrule: 'FREQ=WEEKLY;COUNT=3;BYDAY=WE' });
+      });
+
+      it('keeps the wall time asked for when the first moved occurrence falls in a spring-forward gap', async () => {
+        // Sundays in New York; 02:30 does not exist on 8 March 2026: that one is at 03:30 EDT, the rest at 02:30.
+        const { series } = await scheduler.book(
+          booking('2026-03-01T15:00:00Z', {
+            providerId: PEOPLE.newYork,
+            recurrence: { frequency: 'weekly', maxOccurrences: 4 },
+          }),
+          receptionist,
+        );
+        const result = await scheduler.moveSeries(
+          series?.seriesId ?? '',
+          { from: '2026-03-05T00:00:00Z', time: '02:30' },
+          receptionist,
+        );
+        expect(isoStarts(result.moved)).toEqual([
+          '2026-03-08T07:30:00.000Z',
+          '2026-03-15T06:30:00.000Z',
+          '2026-03-22T06:30:00.000Z',
+        ]);
+        expect(result.series.segments[1]).toMatchObject({
+          start: '2026-03-08T07:30:00.000Z',
+          wallStart: '2026-03-08T02:30:00',
+        });
+        expect(isoStarts(seriesInstances(result.series))).toEqual(isoStarts(result.series.occurrences));
+        // A second move that changes only the duration keeps 02:30 too.
+        const again = await scheduler.moveSeries(
+          series?.seriesId ?? '',
+          { from: '2026-03-14T00:00:00Z', durationMinutes: 45 },
+          receptionist,
+        );
+        expect(isoStarts(again.moved)).toEqual(['2026-03-15T06:30:00.000Z', '2026-03-22T06:30:00.000Z']);
+      });
+
+      it('never moves an occurrence to a day before the one it had, and moves from the pattern, not from an occurrence moved on its own', async () => {
+        // Tuesdays and Thursdays at 10:00 New York; it is Wednesday 4 March: Thursday is the first to move.
+        const { series } = await scheduler.book(
+          booking('2026-03-03T15:00:00Z', {
+            providerId: PEOPLE.newYork,
+            recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6' },
+          }),
+          receptionist,
+        );
+        const seriesId = series?.seriesId ?? '';
+        // The last one was moved on its own, to a Friday: it still moves with its index.
+        const last = series?.created[5] as Appointment;
+        await scheduler.reschedule(last.id, { start: '2026-03-20T15:00:00Z' }, receptionist);
+        clock.set('2026-03-04T12:00:00Z');
+        const result = await scheduler.moveSeries(seriesId, { weekdays: ['monday', 'wednesday'] }, receptionist);
+        // 10:00 EDT from 8 March: Monday 9, Wednesday 11, Monday 16, Wednesday 18, Monday 23.
+        expect(isoStarts(result.moved)).toEqual([
+          '2026-03-09T14:00:00.000Z',
+          '2026-03-11T14:00:00.000Z',
+          '2026-03-16T14:00:00.000Z',
+          '2026-03-18T14:00:00.000Z',
+          '2026-03-23T14:00:00.000Z',
+        ]);
+        expect(result.series.occurrences[0]?.start).toEqual(new Date('2026-03-03T15:00:00Z'));
+        expect(isoStarts(seriesInstances(result.series))).toEqual(isoStarts(result.series.occurrences));
+      });
+
+      it('applies a new time to every segment from the first moved on, each keeping its own weekdays', async () => {
+        const { series } = await scheduler.book(
+          booking('2026-03-02T15:00:00Z', {
+            providerId: PEOPLE.newYork,
+            recurrence: { frequency: 'weekly', maxOccurrences: 6 },
+          }),
+          receptionist,
+        );
+        const seriesId = series?.seriesId ?? '';
+        await scheduler.moveSeries(seriesId, { from: '2026-03-20T00:00:00Z', weekdays: ['thursday'] }, receptionist);
+        const result = await scheduler.moveSeries(
+          seriesId,
+          { from: '2026-03-10T00:00:00Z', time: '08:00' },
+          receptionist,
+        );
+        const local = result.series.occurrences.map((item) =>
+          DateTime.fromJSDate(item.start, { zone: 'America/New_York' }).toFormat('ccc HH:mm'),
+        );
+        expect(local).toEqual(['Mon 10:00', 'Mon 10:00', 'Mon 08:00', 'Thu 08:00', 'Thu 08:00', 'Thu 08:00']);
+        expect(result.series.segments.map((segment) => segment.fromIndex)).toEqual([0, 2, 3]);
+      });
+
+      it('counts period limits on the edit as a whole, not half-way through it', async () => {
+        // One booking a day: Mondays and Tuesdays move to Tuesdays and Wednesdays, each Tuesday
+        // taking a day another occurrence leaves.
+        const { series } = await scheduler.book(
+          booking('2026-03-02T15:00:00Z', {
+            providerId: PEOPLE.onePerDay,
+            recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=MO,TU;COUNT=4' },
+          }),
+          receptionist,
+        );
+        const result = await scheduler.moveSeries(
+          series?.seriesId ?? '',
+          { weekdays: ['tuesday', 'wednesday'], time: '14:00' },
+          receptionist,
+        );
+        expect(isoStarts(result.moved)).toEqual([
+          '2026-03-03T19:00:00.000Z',
+          '2026-03-04T19:00:00.000Z',
+          '2026-03-10T18:00:00.000Z',
+          '2026-03-11T18:00:00.000Z',
+        ]);
+        // And a move that really passes the limit is refused with its reason.
+        await book('2026-03-17T15:00:00Z', { providerId: PEOPLE.onePerDay, patientId: PEOPLE.bob });
+        const refused = await rejectionOf(
+          scheduler.moveSeries(
+            series?.seriesId ?? '',
+            { from: '2026-03-09T00:00:00Z', weekdays: ['tuesday'] },
+            receptionist,
+          ),
+        );
+        expect(refused).toMatchObject({ code: 'UNAVAILABLE', reasons: [{ code: 'PERIOD_LIMIT', period: 'day' }] });
+      });
+
+      it('leaves occurrences that would trade places where they are with skip, and names only them with fail', async () => {
+        const { series } = await scheduler.book(
+          booking('2026-03-02T15:00:00Z', {
+            providerId: PEOPLE.newYork,
+            recurrence: { frequency: 'weekly', maxOccurrences: 4 },
+          }),
+          receptionist,
+        );
+        const [first, second, third] = series?.created ?? [];
+        // The second and third swap places by hand, so a move back to the pattern is a ring.
+        await scheduler.reschedule(second?.id ?? '', { start: '2026-03-20T15:00:00Z' }, receptionist);
+        await scheduler.reschedule(third?.id ?? '', { start: '2026-03-09T14:00:00Z' }, receptionist);
+        await scheduler.reschedule(second?.id ?? '', { start: '2026-03-16T14:00:00Z' }, receptionist);
+        // Back to Mondays at 10:00: each of the two would move into the other's time.
+        const failed = await rejectionOf(
+          scheduler.moveSeries(series?.seriesId ?? '', { weekdays: ['monday'] }, receptionist),
+        );
+        expect(failed).toBeInstanceOf(ConflictError);
+        expect([...(failed as ConflictError).conflictingIds].sort()).toEqual([second?.id, third?.id].sort());
+        const result = await scheduler.moveSeries(
+          series?.seriesId ?? '',
+          { weekdays: ['monday'], onConflict: 'skip' },
+          receptionist,
+        );
+        expect(result.skipped.map((item) => item.appointmentId).sort()).toEqual([second?.id, third?.id].sort());
+        expect(result.moved.map((item) => item.id)).toEqual([first?.id, series?.created[3]?.id]);
+        const [, kept2, kept3] = result.series.occurrences;
+        expect([kept2?.start, kept3?.start]).toEqual([
+          new Date('2026-03-16T14:00:00Z'),
+          new Date('2026-03-09T14:00:00Z'),
+        ]);
+      });
+
+      it('refuses an end the series cannot reach, and writes an RRULE end as a UTC date-time', async () => {
+        const { series } = await scheduler.book(
+          booking('2026-03-03T15:00:00Z', {
+            providerId: PEOPLE.newYork,
+            recurrence: { rrule: 'FREQ=WEEKLY;COUNT=2' },
+          }),
+          receptionist,
+        );
+        const seriesId = series?.seriesId ?? '';
+        expect(
+          await rejectionOf(scheduler.extendSeries(seriesId, { until: '2099-12-31' }, receptionist)),
+        ).toMatchObject({
+          issues: [{ path: 'until', code: 'too_big' }],
+        });
+        const result = await scheduler.extendSeries(seriesId, { until: '2026-03-24' }, receptionist);
+        expect(result.series.segments[0]?.rule).toEqual({ rrule: 'FREQ=WEEKLY;UNTIL=20260325T035959Z' });
+        expect(isoStarts(result.created)).toEqual(['2026-03-17T14:00:00.000Z', '2026-03-24T14:00:00.000Z']);
+        expect(await rejectionOf(scheduler.moveSeries(seriesId, {}, receptionist))).toMatchObject({
+          issues: [{ path: 'time' }],
+        });
       });
 
       it('never double-books when a move races a booking for the same time', async () => {

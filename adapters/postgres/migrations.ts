@@ -270,22 +270,41 @@ function hardening(schema: string): Migration {
 }
 
 /**
- * A series' pattern becomes a list of segments (series can be moved from an occurrence on): a
- * pattern stored before is its series' one segment, anchored at its carrier occurrence.
+ * A series' pattern becomes a list of segments (series can be moved from an occurrence on). A
+ * pattern stored before is its series' one segment: from its carrier's index, anchored at the
+ * carrier's start as booked (its `created` audit entry; it may have been rescheduled since), and
+ * bounded to the occurrences the series holds (`COUNT` or `maxOccurrences`; a rule ending at an
+ * `UNTIL` keeps it), so that it describes what was booked, no more.
  */
 function seriesSegments(s: string): Migration {
   return {
     async up(db: Kysely<unknown>) {
+      const a = `${s}.appointments`;
+      const count = `((SELECT max(o.occurrence_index) FROM ${a} AS o WHERE o.series_id = c.series_id) - coalesce(c.occurrence_index, 0) + 1)`;
+      const rule = `(c.recurrence ->> 'rrule')`;
+      const boundedRule = `CASE
+          WHEN strpos(${rule}, ';UNTIL=') > 0 THEN ${rule}
+          WHEN strpos(${rule}, ';COUNT=') > 0 THEN regexp_replace(${rule}, ';COUNT=[0-9]+', ';COUNT=' || ${count})
+          ELSE regexp_replace(${rule}, '^(FREQ=[A-Z]+)', '\\1;COUNT=' || ${count})
+        END`;
+      const bookedStart = `coalesce(
+          (SELECT l.changes -> 'start' ->> 'after' FROM ${s}.appointment_audit_log AS l
+            WHERE l.appointment_id = c.id AND l.action = 'created' AND jsonb_typeof(l.changes -> 'start' -> 'after') = 'string'
+            ORDER BY l.seq LIMIT 1),
+          to_char(c.start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
       await sql
         .raw(
-          `UPDATE ${s}.appointments
+          `UPDATE ${a} AS c
             SET recurrence = jsonb_build_object('segments', jsonb_build_array(jsonb_build_object(
-              'fromIndex', coalesce(occurrence_index, 0),
-              'start', to_char(start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-              'rule', recurrence,
-              'durationMinutes', duration_minutes,
-              'type', type)))
-            WHERE recurrence IS NOT NULL AND NOT (recurrence ? 'segments')`,
+              'fromIndex', coalesce(c.occurrence_index, 0),
+              'start', ${bookedStart},
+              'rule', CASE
+                WHEN ${rule} IS NULL THEN jsonb_set(c.recurrence - 'endDate', '{maxOccurrences}', to_jsonb(${count}))
+                ELSE jsonb_build_object('rrule', ${boundedRule})
+              END,
+              'durationMinutes', c.duration_minutes,
+              'type', c.type)))
+            WHERE c.recurrence IS NOT NULL AND NOT (c.recurrence ? 'segments')`,
         )
         .execute(db);
     },

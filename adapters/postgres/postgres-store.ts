@@ -511,10 +511,20 @@ class PostgresAppointmentStore implements PostgresStore {
     try {
       return await this.#transaction(async (trx) => {
         failing = undefined;
-        const changed = await this.#applyChangesIn(trx, edit.changes, (change) => {
-          failing = change;
-        });
+        const changed = await this.#applyChangesIn(
+          trx,
+          edit.changes,
+          (change) => {
+            failing = change;
+          },
+          true,
+        );
         const { inserted } = await this.#insertRowsIn(trx, edit.rows, { onConflict: 'fail' });
+        // Limits are counted on the edit as a whole: each move counted against every other one
+        // where it ends, not where it is half-way through the edit.
+        for (const [index, change] of edit.changes.entries()) {
+          await this.#checkChangeLimits(trx, changed[index] as Appointment, change);
+        }
         return { changed, inserted };
       });
     } catch (error) {
@@ -530,6 +540,7 @@ class PostgresAppointmentStore implements PostgresStore {
     trx: Trx,
     changes: readonly Contract.AppointmentChange[],
     onWrite: (change: FailingChange | undefined) => void,
+    deferLimits = false,
   ): Promise<Appointment[]> {
     const ids = changes.map((change) => change.id);
     const rows = await trx.selectFrom('appointments').selectAll().where('id', 'in', ids).forUpdate().execute();
@@ -559,20 +570,7 @@ class PostgresAppointmentStore implements PostgresStore {
         updatedBy: change.audit.actorId ?? 'system',
       };
       const next: Appointment = { ...before, ...change.set, ...stamp };
-      if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
-        const counts = await this.#limitCounts(
-          trx,
-          [{ appointment: next, audit: change.audit, limits: change.limits }],
-          next.id,
-        );
-        const reason = exceededLimit(
-          next,
-          change.limits,
-          (_check, index) => counts.get(`0:${index}`) ?? { count: 0, minutes: 0 },
-          [],
-        );
-        if (reason !== null) throw new UnavailableError([reason]);
-      }
+      if (!deferLimits) await this.#checkChangeLimits(trx, next, change);
       onWrite({ change, before, next });
       await trx
         .updateTable('appointments')
@@ -590,6 +588,23 @@ class PostgresAppointmentStore implements PostgresStore {
     onWrite(undefined);
     await sql`${this.#auditInsert(changes.map((change) => change.audit))}`.execute(trx);
     return updated;
+  }
+
+  /** Refuses a change whose appointment, as written, would pass one of its period limits. */
+  async #checkChangeLimits(trx: Trx, next: Appointment, change: Contract.AppointmentChange): Promise<void> {
+    if (change.limits === undefined || change.limits.length === 0 || !isOccupyingStatus(next.status)) return;
+    const counts = await this.#limitCounts(
+      trx,
+      [{ appointment: next, audit: change.audit, limits: change.limits }],
+      next.id,
+    );
+    const reason = exceededLimit(
+      next,
+      change.limits,
+      (_check, index) => counts.get(`0:${index}`) ?? { count: 0, minutes: 0 },
+      [],
+    );
+    if (reason !== null) throw new UnavailableError([reason]);
   }
 
   /** The typed error for a refused change: its transition or the appointments in its way. */

@@ -200,18 +200,42 @@ const hardening: Migration = {
 };
 
 /**
- * A series' pattern becomes a list of segments (series can be moved from an occurrence on): a
- * pattern stored before is its series' one segment, anchored at its carrier occurrence.
+ * A series' pattern becomes a list of segments (series can be moved from an occurrence on). A
+ * pattern stored before is its series' one segment: from its carrier's index, anchored at the
+ * carrier's start as booked (its `created` audit entry; it may have been rescheduled since), and
+ * bounded to the occurrences the series holds (`COUNT` or `maxOccurrences`; a rule ending at an
+ * `UNTIL` keeps it), so that it describes what was booked, no more.
  */
 const seriesSegments: Migration = {
   async up(db: Kysely<unknown>) {
+    const a = TABLES.appointments;
+    const count = `((SELECT max(s.occurrence_index) FROM ${a} AS s WHERE s.series_id = ${a}.series_id) - coalesce(${a}.occurrence_index, 0) + 1)`;
+    const rule = `json_extract(${a}.recurrence, '$.rrule')`;
+    const countAt = `instr(${rule}, ';COUNT=')`;
+    const afterCount = `substr(${rule}, ${countAt} + 7)`;
+    const firstSemicolon = `instr(${rule}, ';')`;
+    const boundedRule = `CASE
+        WHEN instr(${rule}, ';UNTIL=') > 0 THEN ${rule}
+        WHEN ${countAt} > 0 THEN substr(${rule}, 1, ${countAt} + 6) || ${count}
+          || CASE WHEN instr(${afterCount}, ';') > 0 THEN substr(${afterCount}, instr(${afterCount}, ';')) ELSE '' END
+        WHEN ${firstSemicolon} > 0 THEN substr(${rule}, 1, ${firstSemicolon} - 1) || ';COUNT=' || ${count} || substr(${rule}, ${firstSemicolon})
+        ELSE ${rule} || ';COUNT=' || ${count}
+      END`;
+    const bookedStart = `coalesce(
+        (SELECT json_extract(l.changes, '$.start.after') FROM ${TABLES.auditLog} AS l
+          WHERE l.appointment_id = ${a}.id AND l.action = 'created' AND json_type(l.changes, '$.start.after') = 'text'
+          ORDER BY l.at LIMIT 1),
+        strftime('%Y-%m-%dT%H:%M:%fZ', ${a}.start / 1000.0, 'unixepoch'))`;
     await sql
       .raw(
-        `UPDATE ${TABLES.appointments}
+        `UPDATE ${a}
           SET recurrence = json_object('segments', json_array(json_object(
             'fromIndex', coalesce(occurrence_index, 0),
-            'start', strftime('%Y-%m-%dT%H:%M:%fZ', start / 1000.0, 'unixepoch'),
-            'rule', json(recurrence),
+            'start', ${bookedStart},
+            'rule', CASE
+              WHEN ${rule} IS NULL THEN json_set(json_remove(recurrence, '$.endDate'), '$.maxOccurrences', ${count})
+              ELSE json_object('rrule', ${boundedRule})
+            END,
             'durationMinutes', duration_minutes,
             'type', type)))
           WHERE recurrence IS NOT NULL AND json_type(recurrence, '$.segments') IS NULL`,

@@ -290,10 +290,15 @@ class SqliteAppointmentStore implements SqliteStore {
     try {
       return await this.#write(async (trx) => {
         const changed: Appointment[] = [];
-        for (const change of edit.changes) changed.push(await applyChange(trx, change));
+        for (const change of edit.changes) changed.push(await applyChange(trx, change, true));
         // The same connection, inside the same transaction: the booking path's statements.
         const database = this.#handle.database as CachedDatabase;
         const result = insertRowsSync(database, edit.rows, { onConflict: 'fail' });
+        // Limits are counted on the edit as a whole: each move counted against every other one
+        // where it ends, not where it is half-way through the edit.
+        for (const [index, change] of edit.changes.entries()) {
+          await checkChangeLimits(trx, changed[index] as Appointment, change);
+        }
         return { changed, inserted: result.kind === 'inserted' ? result.inserted : [] };
       });
     } catch (error) {
@@ -619,7 +624,11 @@ function insertRowsSync(
   return { kind: 'inserted', inserted, skipped };
 }
 
-async function applyChange(trx: Trx, change: Contract.AppointmentChange): Promise<Appointment> {
+/**
+ * One change by compare-and-set, with its audit entry. Its period limits are counted here unless
+ * `deferLimits` (a series edit counts them once every change of the edit is written).
+ */
+async function applyChange(trx: Trx, change: Contract.AppointmentChange, deferLimits = false): Promise<Appointment> {
   const row = await trx.selectFrom(APPOINTMENTS).selectAll().where('id', '=', change.id).executeTakeFirst();
   if (row === undefined) throw new NotFoundError('Appointment', change.id);
   if (row.version !== change.expectedVersion) throw new StaleVersionError(change.expectedVersion, row.version);
@@ -634,12 +643,7 @@ async function applyChange(trx: Trx, change: Contract.AppointmentChange): Promis
     (field) => field in change.set,
   );
   // Limits first, then overlaps, as on the insert path.
-  if (change.limits !== undefined && change.limits.length > 0 && isOccupyingStatus(next.status)) {
-    // Inside the BEGIN IMMEDIATE transaction, like the write; the appointment does not count itself.
-    const counts = await countForLimitsAsync(trx, next.providerId, change.limits, next.id);
-    const reason = exceededLimit(next, change.limits, (_check, index) => counts[index] as LimitCount, []);
-    if (reason !== null) throw new UnavailableError([reason]);
-  }
+  if (!deferLimits) await checkChangeLimits(trx, next, change);
   if (occupancyChanged && isOccupyingStatus(next.status)) {
     const range = occupiedRange(next);
     // The same statement findOccupying runs: one text for the hot query, however it is reached.
@@ -662,6 +666,15 @@ async function applyChange(trx: Trx, change: Contract.AppointmentChange): Promis
   }
   await insertAuditEntries(trx, [change.audit]);
   return next;
+}
+
+/** Refuses a change whose appointment, as written, would pass one of its period limits. */
+async function checkChangeLimits(trx: Trx, next: Appointment, change: Contract.AppointmentChange): Promise<void> {
+  if (change.limits === undefined || change.limits.length === 0 || !isOccupyingStatus(next.status)) return;
+  // Inside the BEGIN IMMEDIATE transaction, like the write; the appointment does not count itself.
+  const counts = await countForLimitsAsync(trx, next.providerId, change.limits, next.id);
+  const reason = exceededLimit(next, change.limits, (_check, index) => counts[index] as LimitCount, []);
+  if (reason !== null) throw new UnavailableError([reason]);
 }
 
 /** The statement and parameters that count every check of one booking in one pass. */

@@ -69,13 +69,9 @@ function checkSegment(value: unknown, path: string, previous: unknown): void {
   const segment = requireObject(value, path);
   const fromIndex = requireInteger(segment.fromIndex, `${path}.fromIndex`, 0, Number.MAX_SAFE_INTEGER);
   const previousIndex = previous === undefined ? -1 : (previous as SeriesSegment).fromIndex;
-  if (previous === undefined ? fromIndex !== 0 : fromIndex <= previousIndex) {
-    fail(
-      `${path}.fromIndex`,
-      previous === undefined ? 'The first segment starts at 0' : 'Must increase',
-      'invalid_value',
-    );
-  }
+  // The first segment starts at 0, or later for a series stored before segments whose first
+  // occurrence was never booked; each next one further on.
+  if (previous !== undefined && fromIndex <= previousIndex) fail(`${path}.fromIndex`, 'Must increase', 'invalid_value');
   const start = requireString(segment.start, `${path}.start`, MAX_INSTANT_LENGTH);
   requireWritableDate(new Date(start), `${path}.start`);
   requireInteger(

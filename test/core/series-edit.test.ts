@@ -58,13 +58,22 @@ describe('orderMoves', () => {
   it('finds a write order exactly when one exists (checked against every permutation)', () => {
     fc.assert(
       fc.property(movesArbitrary, (moves) => {
-        const order = orderMoves(moves);
+        const result = orderMoves(moves);
         const ids = moves.map((move) => move.id);
         const exists = permutations(ids).some((candidate) => writable(moves, candidate));
-        expect(order !== null).toBe(exists);
-        if (order !== null) {
-          expect([...order].sort()).toEqual([...ids].sort());
-          expect(writable(moves, order)).toBe(true);
+        expect('order' in result).toBe(exists);
+        if ('order' in result) {
+          expect([...result.order].sort()).toEqual([...ids].sort());
+          expect(writable(moves, result.order)).toBe(true);
+        } else {
+          // The ring: each member waits on the next, the last on the first.
+          result.ring.forEach((id, position) => {
+            const move = moves.find((item) => item.id === id) as PlannedMove;
+            const next = moves.find(
+              (item) => item.id === result.ring[(position + 1) % result.ring.length],
+            ) as PlannedMove;
+            expect(move.to.start < next.from.end && next.from.start < move.to.end).toBe(true);
+          });
         }
       }),
       { numRuns: 400 },
@@ -77,13 +86,14 @@ describe('orderMoves', () => {
       from: range(slot * 10, 10),
       to: range(slot * 10 + 10, 10),
     }));
-    expect(orderMoves(moves)).toEqual(['m2', 'm1', 'm0']);
+    expect(orderMoves(moves)).toEqual({ order: ['m2', 'm1', 'm0'] });
     expect(
       orderMoves([
         { id: 'a', from: range(0, 10), to: range(10, 10) },
         { id: 'b', from: range(10, 10), to: range(0, 10) },
+        { id: 'c', from: range(30, 10), to: range(40, 10) },
       ]),
-    ).toBeNull();
+    ).toEqual({ ring: ['a', 'b'] });
   });
 });
 
@@ -141,7 +151,12 @@ describe('movedRule and movedAnchor', () => {
         fc.integer({ min: 1, max: 12 }),
         (replaced, timeZone, weekdays, minuteOfDay, count) => {
           const rule = movedRule({ frequency: 'weekly', interval: 1 }, { weekdays, retimed: true }, count);
-          const anchor = movedAnchor(timeZone, replaced, { start: replaced.toISOString() }, { minuteOfDay, weekdays });
+          const { start: anchor } = movedAnchor(
+            timeZone,
+            replaced,
+            { start: replaced.toISOString() },
+            { minuteOfDay, weekdays },
+          );
           const instances = expandRecurrence({ start: anchor, timeZone, recurrence: rule });
           expect(instances).toHaveLength(count);
           for (const instance of instances) {
@@ -149,24 +164,49 @@ describe('movedRule and movedAnchor', () => {
             expect(weekdays).toContain(WEEKDAYS[local.weekday - 1]);
             expect(local.hour * 60 + local.minute).toBe(minuteOfDay);
           }
-          // The first instance stays in the week (Monday first) of the one it replaces.
-          const week = (date: Date) => DateTime.fromJSDate(date, { zone: timeZone }).startOf('week').toISODate();
-          expect(week(anchor)).toBe(week(replaced));
+          // The first instance is on the first new weekday on or after the day of the one it replaces.
+          const day = (date: Date) => DateTime.fromJSDate(date, { zone: timeZone }).startOf('day');
+          const daysLater = day(anchor).diff(day(replaced), 'days').days;
+          expect(daysLater).toBeGreaterThanOrEqual(0);
+          expect(daysLater).toBeLessThan(7);
+          for (let earlier = 0; earlier < Math.round(daysLater); earlier++) {
+            expect(weekdays).not.toContain(WEEKDAYS[day(replaced).plus({ days: earlier }).weekday - 1]);
+          }
         },
       ),
       { numRuns: 200 },
     );
   });
 
-  it('reads a new time that falls in a spring-forward gap with the offset from before the gap (RFC 5545)', () => {
-    // 02:30 on 8 March 2026 does not exist in New York: it is 03:30 EDT, 07:30Z.
+  it('reads a new time that falls in a spring-forward gap with the offset from before the gap (RFC 5545), keeping the wall time asked for', () => {
+    // 02:30 on 8 March 2026 does not exist in New York: it is 03:30 EDT, 07:30Z; later days keep 02:30.
     const anchor = movedAnchor(
       'America/New_York',
       new Date('2026-03-08T15:00:00Z'),
       { start: '2026-03-01T15:00:00Z' },
       { minuteOfDay: 150 },
     );
-    expect(anchor.toISOString()).toBe('2026-03-08T07:30:00.000Z');
+    expect(anchor).toEqual({ start: new Date('2026-03-08T07:30:00Z'), wallStart: '2026-03-08T02:30:00' });
+    const days = expandRecurrence({
+      start: anchor.start,
+      wallStart: anchor.wallStart as string,
+      timeZone: 'America/New_York',
+      recurrence: { frequency: 'daily', interval: 1, maxOccurrences: 3 },
+    });
+    expect(days.map((day) => day.toISOString())).toEqual([
+      '2026-03-08T07:30:00.000Z',
+      '2026-03-09T06:30:00.000Z',
+      '2026-03-10T06:30:00.000Z',
+    ]);
+    // A wallStart that does not name the start is refused, naming the field.
+    expect(() =>
+      expandRecurrence({
+        start: anchor.start,
+        wallStart: '2026-03-08T04:30:00',
+        timeZone: 'America/New_York',
+        recurrence: { frequency: 'daily', interval: 1 },
+      }),
+    ).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'wallStart' })] }));
   });
 
   it('refuses what a rule cannot take, naming the field', () => {
