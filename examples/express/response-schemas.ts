@@ -58,6 +58,10 @@ export const StoredRecurrence = z.union([
 export const SeriesSegment = z.strictObject({
   fromIndex: z.int().min(0).meta({ description: 'The occurrence index of its first instance' }),
   start: z.string().meta({ description: 'Its first instance (RFC 5545 DTSTART), ISO 8601 UTC' }),
+  wallStart: z.string().optional().meta({
+    description:
+      'The wall-clock time the segment keeps (YYYY-MM-DDTHH:mm:ss, series zone), set only when its first instance falls in a spring-forward gap',
+  }),
   rule: StoredRecurrence,
   durationMinutes: z.int().min(1),
   type: z.string(),
