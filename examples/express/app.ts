@@ -84,6 +84,8 @@ function serve(route: Route): RequestHandler {
       .then(({ body, headers }) => {
         for (const [name, value] of Object.entries(headers ?? {})) response.set(name, value);
         response.status(route.success.status);
+        // A token in the URL must not end up in a shared cache's copy (RFC 6750 §2.3).
+        if (route.queryToken === true) response.set('Cache-Control', 'private');
         if (route.success.mediaType === 'text/calendar') {
           response.type('text/calendar; charset=utf-8').send(body);
         } else {
@@ -164,7 +166,7 @@ const errorHandler: ErrorRequestHandler = (error, request, response, _next) => {
     return;
   }
   if (error instanceof UnauthenticatedError) {
-    response.set('WWW-Authenticate', 'Bearer');
+    response.set('WWW-Authenticate', error.bearerError === null ? 'Bearer' : `Bearer error="${error.bearerError}"`);
     sendError(response, 401, error.code, error.message, {});
     return;
   }

@@ -27,6 +27,16 @@ export type Authenticate = (token: string) => Actor | null | Promise<Actor | nul
 export class UnauthenticatedError extends Error {
   readonly code = 'UNAUTHENTICATED';
   readonly httpStatus = 401;
+  /**
+   * The RFC 6750 error code for `WWW-Authenticate`: `invalid_token` when a token was given and
+   * refused, `invalid_request` when it was given more than once; none when there was no token.
+   */
+  readonly bearerError: 'invalid_token' | 'invalid_request' | null;
+
+  constructor(message: string, bearerError: 'invalid_token' | 'invalid_request' | null = null) {
+    super(message);
+    this.bearerError = bearerError;
+  }
 }
 
 /** The authenticated actor of a request (set by {@link authenticated}). */
@@ -50,14 +60,26 @@ const QUERY_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 export function authenticated(authenticate: Authenticate, options: { readonly queryToken?: boolean } = {}) {
   return async (request: Request, response: Response, next: NextFunction) => {
     const inQuery = options.queryToken === true ? request.query.access_token : undefined;
+    const inHeader = request.get('authorization');
+    // RFC 6750 §2: one way of sending the token per request, and one token.
+    if (Array.isArray(inQuery) || (inQuery !== undefined && inHeader !== undefined)) {
+      next(
+        new UnauthenticatedError(
+          'Give the token once: in the Authorization header or as access_token',
+          'invalid_request',
+        ),
+      );
+      return;
+    }
     const token =
-      BEARER_CREDENTIALS.exec(request.get('authorization') ?? '')?.[1] ??
+      BEARER_CREDENTIALS.exec(inHeader ?? '')?.[1] ??
       (typeof inQuery === 'string' && QUERY_TOKEN.test(inQuery) ? inQuery : undefined);
     const actor: unknown = token === undefined ? null : await authenticate(token);
     // Whatever a host's verifier returns, only an actor with an id is somebody: a token table
     // looked up as a plain object answers `__proto__` with Object.prototype, which is nobody.
     if (!isActor(actor)) {
-      next(new UnauthenticatedError('A valid bearer token is required'));
+      // RFC 6750 §3.1: an error code only when a token was given (not for no token, or another scheme).
+      next(new UnauthenticatedError('A valid bearer token is required', token === undefined ? null : 'invalid_token'));
       return;
     }
     response.locals.actor = actor;

@@ -1,7 +1,14 @@
-import type { Actor, Appointment, ChangeOptions, Scheduler } from 'appointment-kit';
-import { LIMITS, localDateSchema, NotFoundError, parseInput, ValidationError } from 'appointment-kit';
+import type { Actor, Appointment, AppointmentStatus, ChangeOptions, Scheduler } from 'appointment-kit';
+import {
+  APPOINTMENT_STATUSES,
+  LIMITS,
+  localDateSchema,
+  NotFoundError,
+  parseInput,
+  ValidationError,
+} from 'appointment-kit';
 import { toFhirAppointment, toFhirBundle, toFhirSlots } from 'appointment-kit/fhir';
-import { appointmentToIcal, calendarFeed, seriesToIcal } from 'appointment-kit/ical';
+import { appointmentToIcal, calendarFeed, ICAL_LIMITS, seriesToIcal } from 'appointment-kit/ical';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { assertAllowed, type Permission } from './auth.js';
@@ -240,7 +247,10 @@ export function defineRoutes({ scheduler, providers, patients, clock }: RouteCon
   });
 
   /** Every appointment matching a filter, page by page. */
-  const allAppointments = async (filter: { providerId: string; from: Date; to: Date }, actor: Actor) => {
+  const allAppointments = async (
+    filter: { providerId: string; from: Date; to: Date; status: readonly AppointmentStatus[] },
+    actor: Actor,
+  ) => {
     const found: Appointment[] = [];
     for (let offset = 0; ; offset += LIMITS.pageSize.max) {
       const page = await scheduler.list({ ...filter, limit: LIMITS.pageSize.max, offset }, actor);
@@ -413,14 +423,15 @@ export function defineRoutes({ scheduler, providers, patients, clock }: RouteCon
       method: 'get',
       path: '/appointments/series/{seriesId}.ics',
       operationId: 'getSeriesCalendar',
-      summary: 'A series as an iCalendar invitation',
+      summary: 'A series as an iCalendar document',
       description:
-        'METHOD:REQUEST with one recurring event per segment of the pattern (RRULE, EXDATE for skipped or ' +
-        'cancelled occurrences, RECURRENCE-ID for moved ones), or METHOD:CANCEL once every occurrence is cancelled.',
+        'One recurring event per segment of the pattern (RRULE, EXDATE for skipped or cancelled occurrences, ' +
+        'RECURRENCE-ID for moved ones), as METHOD:PUBLISH: an invitation (REQUEST, or CANCEL once every ' +
+        'occurrence is cancelled) needs an organizer, which a host takes from its own directory.',
       tag: 'Interoperability',
       permission: 'read',
       request: { path: { seriesId: schemas.appointmentId } },
-      success: { status: 200, description: 'The invitation', schema: ICalendar, mediaType: 'text/calendar' },
+      success: { status: 200, description: 'The calendar document', schema: ICalendar, mediaType: 'text/calendar' },
       errors: [...STORE, 400, 404],
       handle: async ({ request }) => ({ body: seriesToIcal(await scheduler.getSeries(param(request, 'seriesId'))) }),
     }),
@@ -551,10 +562,20 @@ export function defineRoutes({ scheduler, providers, patients, clock }: RouteCon
         const provider = providers.find((item) => item.id === providerId);
         if (provider === undefined) throw new NotFoundError('Provider', providerId);
         const now = (clock ?? (() => new Date()))().getTime();
-        const appointments = await allAppointments(
-          { providerId, from: new Date(now - FEED_PAST_DAYS * DAY_MS), to: new Date(now + FEED_AHEAD_DAYS * DAY_MS) },
+        const held = await allAppointments(
+          {
+            providerId,
+            from: new Date(now - FEED_PAST_DAYS * DAY_MS),
+            to: new Date(now + FEED_AHEAD_DAYS * DAY_MS),
+            // A feed leaves cancelled appointments out: reading them would only count against its size.
+            status: APPOINTMENT_STATUSES.filter((status) => status !== 'cancelled'),
+          },
           actor,
         );
+        // A feed holds at most ICAL_LIMITS.feedAppointments: the ones nearest to now.
+        const appointments = [...held]
+          .sort((a, b) => Math.abs(a.start.getTime() - now) - Math.abs(b.start.getTime() - now))
+          .slice(0, ICAL_LIMITS.feedAppointments);
         const seriesIds = [...new Set(appointments.flatMap((item) => (item.seriesId === null ? [] : [item.seriesId])))];
         const series = await Promise.all(seriesIds.map((seriesId) => scheduler.getSeries(seriesId)));
         return { body: calendarFeed({ name: provider.name, appointments, series }) };
@@ -564,14 +585,15 @@ export function defineRoutes({ scheduler, providers, patients, clock }: RouteCon
       method: 'get',
       path: '/appointments/{id}.ics',
       operationId: 'getAppointmentCalendar',
-      summary: 'An appointment as an iCalendar invitation',
+      summary: 'An appointment as an iCalendar document',
       description:
-        'METHOD:REQUEST with one event (UID the appointment id, SEQUENCE from its version), or METHOD:CANCEL ' +
-        'once it is cancelled. An occurrence of a series is written as an update of the series’ event.',
+        'One event (UID the appointment id, SEQUENCE from its version, STATUS CANCELLED once cancelled), as ' +
+        'METHOD:PUBLISH: an invitation (REQUEST or CANCEL) needs an organizer, which a host takes from its own ' +
+        'directory. An occurrence of a series is written as an instance of the series’ event.',
       tag: 'Interoperability',
       permission: 'read',
       request: { path: appointmentPath },
-      success: { status: 200, description: 'The invitation', schema: ICalendar, mediaType: 'text/calendar' },
+      success: { status: 200, description: 'The calendar document', schema: ICalendar, mediaType: 'text/calendar' },
       errors: [...STORE, 400, 404],
       handle: async ({ request, actor }) => {
         const appointment = await scheduler.get(param(request, 'id'), actor);

@@ -64,6 +64,9 @@ const OPTION_KEYS = Object.freeze(['scheduleReference', 'type', 'systems']);
 const READABLE_PROVIDER_PATTERN = /^[A-Za-z0-9-]{1,36}$/;
 /** The shape of a hashed provider part: kept from readable ones, so the two can never meet. */
 const HASHED_PROVIDER_PATTERN = /^h[0-9a-f]{16}$/;
+/** How many hex digits of the type's hash a slot id ends with, and the mask that keeps them. */
+const TYPE_PART_DIGITS = 8;
+const TYPE_PART_MASK = 0xffffffffn;
 /** FNV-1a, 64-bit: offset basis, prime and mask. */
 const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;
@@ -74,6 +77,8 @@ const HEX_DIGITS_64 = 16;
 interface ResolvedSlotOptions {
   readonly schedule: FhirReference;
   readonly type: { readonly serviceType: FhirCodeableConcept; readonly appointmentType: FhirCodeableConcept } | null;
+  /** The id's last part when a type is given: 8 hex digits of its FNV-1a hash (ids fit in 64). */
+  readonly typePart: string | null;
 }
 
 /**
@@ -138,7 +143,11 @@ function resolveSlotOptions(given: unknown, providerId: string): ResolvedSlotOpt
           serviceType: typeConcept(options.type, systems.serviceType, 'type'),
           appointmentType: typeConcept(options.type, systems.appointmentType, 'type'),
         };
-  return { schedule, type };
+  const typePart =
+    type === null
+      ? null
+      : (fnv1a64(options.type as string) & TYPE_PART_MASK).toString(16).padStart(TYPE_PART_DIGITS, '0');
+  return { schedule, type, typePart };
 }
 
 function toFhirSlot(slot: unknown, path: string, providerPart: string, options: ResolvedSlotOptions): FhirSlot {
@@ -150,7 +159,9 @@ function toFhirSlot(slot: unknown, path: string, providerPart: string, options: 
   const codes = status === 'free' ? [] : reasonCodes(slot.reasons);
   return {
     resourceType: 'Slot',
-    id: `${providerPart}.${compactMinute(times.start)}.${times.minutes}`,
+    // The type is part of a slot: the same time for another type is another slot (its status
+    // may differ, with type buffers or limits).
+    id: `${providerPart}.${compactMinute(times.start)}.${times.minutes}${options.typePart === null ? '' : `.${options.typePart}`}`,
     ...(options.type !== null && {
       serviceType: [copyConcept(options.type.serviceType)],
       appointmentType: copyConcept(options.type.appointmentType),

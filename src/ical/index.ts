@@ -11,7 +11,7 @@ import type { Appointment } from '../appointment.js';
 import type { Series } from '../series.js';
 import { type ExportContext, type IcalOptions, resolveOptions } from './options.js';
 import { appointmentPlan, type EventPlan, type SegmentPlan, seriesPlan } from './plan.js';
-import { renderCalendar } from './render.js';
+import { type CalendarMethod, renderCalendar } from './render.js';
 import { type CheckedSeries, checkSeries } from './series-input.js';
 import { cleanText } from './text.js';
 import {
@@ -78,9 +78,19 @@ export function appointmentToIcal(appointment: Appointment, options?: Appointmen
   const context = resolveOptions(options, ['series']);
   const checked = checkAppointment(appointment, 'appointment');
   const series = (options as { readonly series?: unknown } | undefined)?.series;
-  const method = checked.status === 'cancelled' ? 'CANCEL' : 'REQUEST';
+  const method = itipMethod(context, checked.status === 'cancelled');
   const event = series === undefined ? appointmentPlan(checked, context) : occurrencePlan(checked, series, context);
   return renderCalendar([event], context, { method });
+}
+
+/**
+ * The iTIP method: `REQUEST`, or `CANCEL` once cancelled, when there is an organizer to send it
+ * (RFC 5546 requires one in both); without one, `PUBLISH` (a copy for a calendar, with `STATUS`
+ * saying whether it is cancelled).
+ */
+function itipMethod(context: ExportContext, cancelled: boolean): CalendarMethod {
+  if (context.organizer === null) return 'PUBLISH';
+  return cancelled ? 'CANCEL' : 'REQUEST';
 }
 
 /** An occurrence as one instance of its series' event. */
@@ -124,7 +134,7 @@ export function seriesToIcal(series: Series, options?: IcalOptions): string {
   const context = resolveOptions(options);
   const plan = seriesPlan(checkSeries(series, 'series'), context);
   const events = plan.segments.flatMap((segment) => [segment.master, ...segment.overrides]);
-  return renderCalendar(events, context, { method: plan.cancelled ? 'CANCEL' : 'REQUEST' });
+  return renderCalendar(events, context, { method: itipMethod(context, plan.cancelled) });
 }
 
 /** The keys of {@link CalendarFeedInput} that are not {@link IcalOptions}. */

@@ -22,7 +22,7 @@ import { vtimezoneText } from './vtimezone.js';
 const CRLF = '\r\n';
 
 /** The iTIP methods the export sends; a feed has none. */
-export type CalendarMethod = 'REQUEST' | 'CANCEL';
+export type CalendarMethod = 'REQUEST' | 'CANCEL' | 'PUBLISH';
 
 /** How the calendar object itself is written. */
 export interface CalendarShape {

@@ -110,6 +110,10 @@ export interface RecurrenceRequest {
  * since COUNT would then be counted differently.
  */
 export function ruleLines(request: RecurrenceRequest): string[] | null {
+  // Readers disagree on where such a rule starts (ical.js adds or doubles an instance when the
+  // start is repeated as an RDATE), so its instances are listed instead.
+  const { rule } = request;
+  if (rule.bySetPos !== undefined || rule.byYearDay !== undefined || rule.byWeekNo !== undefined) return null;
   const expansionZone = request.zone ?? UTC_ZONE;
   const first = request.starts[0] as number;
   const synchronized = startMatchesRule(request.rule, wallFields(expansionZone, first));
@@ -225,12 +229,10 @@ function wallFields(zone: string, epochMs: number): WallFields {
 
 /**
  * True if the start is itself an instance of the rule: it passes every BYxxx filter. (A rule
- * without BYxxx parts takes every field it leaves open from the start.) BYSETPOS, BYYEARDAY and
- * BYWEEKNO are not evaluated: such a rule is treated as not matching, which costs only the
- * RDATE that repeats the start.
+ * without BYxxx parts takes every field it leaves open from the start.) Rules with BYSETPOS,
+ * BYYEARDAY or BYWEEKNO never get here: their instances are listed (see {@link ruleLines}).
  */
 function startMatchesRule(rule: ParsedRecurrenceRule, wall: WallFields): boolean {
-  if (rule.bySetPos !== undefined || rule.byYearDay !== undefined || rule.byWeekNo !== undefined) return false;
   const days = daysInMonth(wall.year, wall.month);
   const inList = (list: readonly number[] | undefined, ...values: number[]) =>
     list === undefined || values.some((value) => list.includes(value));

@@ -997,3 +997,27 @@ describe('toFhirBundle', () => {
     expect(performance.now() - started).toBeLessThan(HOSTILE_BUDGET_MS);
   });
 });
+
+describe('slot ids and types', () => {
+  it('gives the same time asked for another type another id, within 64 characters', () => {
+    const availability = {
+      providerId: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d',
+      slots: [
+        {
+          start: new Date('2030-03-04T09:00:00Z'),
+          end: new Date('2030-03-04T09:30:00Z'),
+          available: true,
+          reasons: [],
+        },
+      ],
+    };
+    const [followUp] = toFhirSlots(availability, { type: 'follow_up' });
+    const [urgent] = toFhirSlots(availability, { type: 'urgent' });
+    const [untyped] = toFhirSlots(availability);
+    expect(new Set([followUp?.id, urgent?.id, untyped?.id]).size).toBe(3);
+    expect(toFhirSlots(availability, { type: 'follow_up' })[0]?.id).toBe(followUp?.id);
+    const longest = toFhirSlots(availability, { type: 'a'.repeat(64) })[0]?.id ?? '';
+    expect(longest.length).toBeLessThanOrEqual(64);
+    expect(longest).toMatch(FHIR_ID_PATTERN);
+  });
+});

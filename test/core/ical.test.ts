@@ -20,6 +20,8 @@ const LONDON = 'Europe/London';
 const LORD_HOWE = 'Australia/Lord_Howe';
 const MINUTE_MS = 60_000;
 const MODES = ['local', 'utc'] as const;
+/** The organizer an invitation (REQUEST, CANCEL) needs. */
+const ORGANIZER = { name: 'Dr Lee', email: 'lee@clinic.example' } as const;
 type Mode = (typeof MODES)[number];
 
 /** An instant from an unambiguous local time in a zone. */
@@ -244,9 +246,11 @@ describe('appointmentToIcal', () => {
 
   it.each(APPOINTMENT_STATUSES)('writes a %s appointment with the mapped STATUS and METHOD', (status) => {
     const record = { ...base(), status };
-    const calendar = parseCalendar(appointmentToIcal(record));
+    const calendar = parseCalendar(appointmentToIcal(record, { organizer: ORGANIZER }));
     const event = first(calendar);
     expect(calendar.getFirstPropertyValue('method')).toBe(status === 'cancelled' ? 'CANCEL' : 'REQUEST');
+    // Without an organizer there is no invitation to send (RFC 5546): a PUBLISH copy.
+    expect(parseCalendar(appointmentToIcal(record)).getFirstPropertyValue('method')).toBe('PUBLISH');
     expect(event.getFirstPropertyValue('status')).toBe(ICAL_STATUS[status]);
     expect(event.getFirstPropertyValue('uid')).toBe(record.id);
     expect(event.getFirstPropertyValue('sequence')).toBe(2);
@@ -376,7 +380,7 @@ describe('appointmentToIcal', () => {
     });
 
     it('is a CANCEL of that instance when cancelled', () => {
-      const text = appointmentToIcal(cancel(occurrence), { series });
+      const text = appointmentToIcal(cancel(occurrence), { series, organizer: ORGANIZER });
       const calendar = parseCalendar(text);
       expect(calendar.getFirstPropertyValue('method')).toBe('CANCEL');
       expect(first(calendar).getFirstPropertyValue('status')).toBe('CANCELLED');
@@ -621,6 +625,42 @@ describe('seriesToIcal: what readers expand is exactly the series', () => {
     });
   });
 
+  describe('rules readers disagree on', () => {
+    it.each(MODES)(
+      'lists the instances of BYSETPOS, BYYEARDAY and BYWEEKNO rules, so ical.js expands exactly ours (%s)',
+      (mode) => {
+        for (const [start, rrule] of [
+          // The last weekday of each month, from a Sunday the rule would not produce, and from one it would.
+          ['2026-02-01T09:00', 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=3'],
+          ['2026-01-30T09:00', 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=3'],
+          ['2026-03-02T09:00', 'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1;COUNT=3'],
+          ['2026-01-10T09:00', 'FREQ=YEARLY;BYYEARDAY=10,100;COUNT=3'],
+          ['2026-03-02T09:00', 'FREQ=YEARLY;BYWEEKNO=10;BYDAY=MO;COUNT=2'],
+        ] as const) {
+          const series = makeSeries(LONDON, [{ start, rule: { rrule } }]);
+          const text = seriesToIcal(series, { timeZoneMode: mode });
+          expect(text, rrule).not.toContain('RRULE:');
+          expect(icalJsSpans(text), `${rrule} from ${start}`).toEqual(expectedSpans(series.occurrences));
+        }
+      },
+    );
+  });
+
+  it('cleans the summary it makes from the type, and turns U+2028 and U+2029 into line breaks', () => {
+    const start = local('2026-03-09T09:00', NEW_YORK);
+    const record = appointment({
+      id: nextId('appointment'),
+      start,
+      end: new Date(start.getTime() + 45 * MINUTE_MS),
+      timeZone: NEW_YORK,
+      type: 'x\u0000y\ud800',
+    });
+    const text = appointmentToIcal(record, { description: () => 'Room\u20282' });
+    const event = first(parseCalendar(text));
+    expect(event.getFirstPropertyValue('summary')).toBe('Xy\ufffd');
+    expect(event.getFirstPropertyValue('description')).toBe('Room\n2');
+  });
+
   describe('METHOD, STATUS and SEQUENCE', () => {
     it('sends CANCEL, with every segment cancelled, when every occurrence is', () => {
       const series = makeSeries(
@@ -631,7 +671,7 @@ describe('seriesToIcal: what readers expand is exactly the series', () => {
         ],
         (occurrences) => occurrences.map(cancel),
       );
-      const text = seriesToIcal(series);
+      const text = seriesToIcal(series, { organizer: ORGANIZER });
       const calendar = parseCalendar(text);
       expect(calendar.getFirstPropertyValue('method')).toBe('CANCEL');
       const events = calendar.getAllSubcomponents('vevent');
@@ -649,7 +689,7 @@ describe('seriesToIcal: what readers expand is exactly the series', () => {
         ],
         (occurrences) => changeAt(occurrences, [0, 1], cancel),
       );
-      const calendar = parseCalendar(seriesToIcal(series));
+      const calendar = parseCalendar(seriesToIcal(series, { organizer: ORGANIZER }));
       expect(calendar.getFirstPropertyValue('method')).toBe('REQUEST');
       const statuses = calendar.getAllSubcomponents('vevent').map((event) => event.getFirstPropertyValue('status'));
       expect(statuses).toEqual(['CANCELLED', 'TENTATIVE']);

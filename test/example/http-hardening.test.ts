@@ -247,7 +247,8 @@ describe('authentication: only an own, well-formed token authenticates', () => {
       });
       expect(`${token} → ${response.status}`).toBe(`${token} → 401`);
       expectRefused(response, 401, 'UNAUTHENTICATED');
-      expect(response.headers['www-authenticate']).toBe('Bearer');
+      // A token was given and refused: RFC 6750 §3.1 says so in the challenge.
+      expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     }
   });
 

@@ -436,7 +436,14 @@ describe('live responses match the document', () => {
     expect(feed.text).toMatch(/^BEGIN:VCALENDAR\r\n/);
     expect(feed.text).toContain(`UID:${series.body.series.seriesId}`);
     expectDocumented('get', '/providers/{providerId}/calendar.ics', feed);
-    expect((await request(app).get(`/api/v1/providers/${LONDON}/calendar.ics?access_token=nope`)).status).toBe(401);
+    // A token in the URL: kept out of shared caches, and a refused one says why (RFC 6750).
+    expect(feed.headers['cache-control']).toBe('private');
+    const refused = await request(app).get(`/api/v1/providers/${LONDON}/calendar.ics?access_token=nope`);
+    expect([refused.status, refused.headers['www-authenticate']]).toEqual([401, 'Bearer error="invalid_token"']);
+    const twice = await request(app)
+      .get(`/api/v1/providers/${LONDON}/calendar.ics?access_token=demo-doctor`)
+      .set(as('doctor'));
+    expect([twice.status, twice.headers['www-authenticate']]).toEqual([401, 'Bearer error="invalid_request"']);
     expect(
       (await request(app).get(`/api/v1/appointments/${series.body.appointment.id}?access_token=demo-doctor`)).status,
     ).toBe(401);
