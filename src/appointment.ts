@@ -63,6 +63,11 @@ export interface Appointment {
    * first one created) only; null on every other appointment.
    */
   readonly recurrence: SeriesPattern | null;
+  /**
+   * The resources it holds besides its provider (rooms, devices, places in a class), by id, in
+   * the order asked; fixed at booking.
+   */
+  readonly resources: readonly string[];
   /** Per channel: when the reminder was claimed as sent, or null. */
   readonly reminders: Readonly<Record<ReminderChannel, Date | null>>;
   readonly idempotencyKey: string | null;

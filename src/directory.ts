@@ -21,6 +21,28 @@ export interface ProviderProfile {
   readonly limits?: PeriodLimits;
 }
 
+/**
+ * What the Scheduler needs to know of a resource a booking may hold besides its provider: a
+ * treatment room, a device, a place in a group class.
+ */
+export interface ResourceProfile {
+  /** An inactive resource cannot be booked. */
+  readonly active: boolean;
+  /** What it is, e.g. `room`, `device`, `class`: a booking may ask for any one of a kind. */
+  readonly kind: string;
+  /** IANA zone of its opening hours. */
+  readonly timeZone: string;
+  /** When it can be used; default every day, all day. */
+  readonly weeklyHours?: WeeklyHours;
+  /** Local date `YYYY-MM-DD` → that day's hours; `[]` closes it. */
+  readonly dateOverrides?: Readonly<Record<string, readonly LocalInterval[]>>;
+  /** How many appointments it holds at once; default 1. */
+  readonly capacity?: number;
+  /** Time it stays busy around each appointment, e.g. cleaning a room afterwards; default 0. */
+  readonly bufferBeforeMinutes?: number;
+  readonly bufferAfterMinutes?: number;
+}
+
 /** What the Scheduler needs to know of a patient. */
 export interface PatientProfile {
   /** An inactive patient cannot be booked. */
@@ -45,6 +67,10 @@ export interface PatientProfile {
 export interface ParticipantDirectory {
   getProvider(id: string): ProviderProfile | null | Promise<ProviderProfile | null>;
   getPatient(id: string): PatientProfile | null | Promise<PatientProfile | null>;
+  /** A resource (room, device, class), or null; needed only by hosts that book resources. */
+  getResource?(id: string): ResourceProfile | null | Promise<ResourceProfile | null>;
+  /** The ids of the resources of a kind, for `{ kind }` requests; needed only with those. */
+  listResources?(kind: string): readonly string[] | Promise<readonly string[]>;
 }
 
 /**
@@ -77,12 +103,16 @@ export function createPermissiveDirectory(
 export function createStaticDirectory(entries: {
   readonly providers: Readonly<Record<string, ProviderProfile>>;
   readonly patients: Readonly<Record<string, PatientProfile>>;
+  readonly resources?: Readonly<Record<string, ResourceProfile>>;
 }): ParticipantDirectory {
   const providers = new Map(Object.entries(entries.providers));
   const patients = new Map(Object.entries(entries.patients));
+  const resources = new Map(Object.entries(entries.resources ?? {}));
   return {
     getProvider: (id) => providers.get(id) ?? null,
     getPatient: (id) => patients.get(id) ?? null,
+    getResource: (id) => resources.get(id) ?? null,
+    listResources: (kind) => [...resources].filter(([, profile]) => profile.kind === kind).map(([id]) => id),
   };
 }
 
@@ -93,8 +123,42 @@ export function createStaticDirectory(entries: {
  * not the API client's: {@link ConfigurationError} naming the provider and the field.
  */
 export function checkProviderProfile(id: string, profile: ProviderProfile): ProviderProfile {
+  return checkProfile('provider', id, profile);
+}
+
+/**
+ * A resource profile as the directory returned it, checked like a provider's hours, with a kind
+ * (lower case, digits, `_` or `-`), a whole-number capacity and buffers. @throws {ConfigurationError}
+ */
+export function checkResourceProfile(id: string, profile: ResourceProfile): ResourceProfile {
   const fail = (field: string, message: string): never => {
-    throw new ConfigurationError('provider', id, field, message);
+    throw new ConfigurationError('resource', id, field, message);
+  };
+  checkProfile('resource', id, profile as unknown as ProviderProfile);
+  if (typeof profile.kind !== 'string' || !RESOURCE_KIND.test(profile.kind)) {
+    fail(
+      'kind',
+      `Must be 1 to ${LIMITS.resourceKindLength} lower-case letters, digits, _ or -, starting with a letter`,
+    );
+  }
+  const { resourceCapacity: capacity, bufferMinutes: buffer } = LIMITS;
+  const wholeNumber = (value: unknown, field: string, min: number, max: number) => {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)) {
+      fail(field, `Must be a whole number from ${min} to ${max}`);
+    }
+  };
+  wholeNumber(profile.capacity, 'capacity', capacity.min, capacity.max);
+  wholeNumber(profile.bufferBeforeMinutes, 'bufferBeforeMinutes', buffer.min, buffer.max);
+  wholeNumber(profile.bufferAfterMinutes, 'bufferAfterMinutes', buffer.min, buffer.max);
+  return profile;
+}
+
+/** A resource kind: what `checkResourceProfile` and the `{ kind }` input accept. */
+export const RESOURCE_KIND = new RegExp(`^[a-z][a-z0-9_-]{0,${LIMITS.resourceKindLength - 1}}$`);
+
+function checkProfile(subject: 'provider' | 'resource', id: string, profile: ProviderProfile): ProviderProfile {
+  const fail = (field: string, message: string): never => {
+    throw new ConfigurationError(subject, id, field, message);
   };
   if (typeof profile !== 'object' || profile === null) fail('', 'The directory must return an object or null');
   if (typeof profile.active !== 'boolean') fail('active', 'Must be true or false');

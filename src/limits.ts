@@ -46,6 +46,14 @@ export const LIMITS = Object.freeze({
   periodLimit: Object.freeze({ min: 1, max: 1_000_000 }),
   /** How far ahead `dueReminders` looks, in minutes: at most 31 days. */
   reminderWindowMinutes: Object.freeze({ min: 1, max: 44_640 }),
+  /** Resources one booking may hold besides its provider. */
+  resourcesPerBooking: 8,
+  /** How many appointments one resource may hold at once. */
+  resourceCapacity: Object.freeze({ min: 1, max: 500 }),
+  /** Length of a resource kind such as `room`. */
+  resourceKindLength: 64,
+  /** Most resources of one kind a booking tries for `{ kind }`. */
+  kindCandidates: 50,
   /** How many appointments one `dueReminders` call returns. */
   dueReminders: Object.freeze({ min: 1, max: 1000, default: 100 }),
 });

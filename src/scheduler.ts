@@ -13,7 +13,14 @@ import type {
 } from './appointment.js';
 import { REMINDER_CHANNELS } from './appointment.js';
 import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES, defineAppointmentTypes } from './appointment-types.js';
-import { checkProviderProfile, type ParticipantDirectory, type ProviderProfile } from './directory.js';
+import {
+  checkProviderProfile,
+  checkResourceProfile,
+  type ParticipantDirectory,
+  type ProviderProfile,
+  type ResourceProfile,
+  ROUND_THE_CLOCK_HOURS,
+} from './directory.js';
 import {
   ConfigurationError,
   ConflictError,
@@ -71,7 +78,14 @@ import {
   STATUS_TRANSITIONS,
   UPCOMING_STATUSES,
 } from './status.js';
-import type { AppointmentChange, AppointmentPatch, AppointmentStore, NewAuditEntry } from './store.js';
+import type {
+  AppointmentChange,
+  AppointmentPatch,
+  AppointmentStore,
+  NewAuditEntry,
+  ResourceRequest,
+  ResourceSpec,
+} from './store.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -910,6 +924,94 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return { pattern: { segments }, placements };
   }
 
+  /** A resource asked for, resolved: its profile(s) from the directory, checked. */
+  interface WantedResource {
+    readonly specs: ResourceSpec[];
+    readonly profiles: ResourceProfile[];
+  }
+
+  /**
+   * The resources a booking asks for, from the directory: `{ id }` one, `{ kind }` every active
+   * one of the kind (in the order of their ids, at most `LIMITS.kindCandidates`).
+   * @throws {NotFoundError} an unknown resource. @throws {ValidationError} an inactive one, or a kind with none.
+   */
+  async function resolveResources(requests: readonly ({ id: string } | { kind: string })[]): Promise<WantedResource[]> {
+    if (requests.length === 0) return [];
+    const { getResource, listResources } = directory;
+    if (typeof getResource !== 'function') {
+      throw new ConfigurationError('directory', null, 'getResource', 'Give getResource to book resources');
+    }
+    const lookUp = async (id: string, field: string) => {
+      const profile = await getResource.call(directory, id);
+      if (profile === null || profile === undefined) throw new NotFoundError('Resource', id);
+      const checked = checkResourceProfile(id, profile);
+      if (!checked.active) throw ValidationError.forField(field, 'The resource is not active');
+      return checked;
+    };
+    return Promise.all(
+      requests.map(async (request, index): Promise<WantedResource> => {
+        if ('id' in request) {
+          const profile = await lookUp(request.id, `resources.${index}.id`);
+          return { specs: [specOf(request.id, profile)], profiles: [profile] };
+        }
+        if (typeof listResources !== 'function') {
+          throw new ConfigurationError(
+            'directory',
+            null,
+            'listResources',
+            'Give listResources to book a resource by kind',
+          );
+        }
+        const ids = [...(await listResources.call(directory, request.kind))].sort().slice(0, LIMITS.kindCandidates);
+        const found: Array<[string, ResourceProfile]> = [];
+        for (const id of ids) {
+          const profile = checkResourceProfile(id, (await getResource.call(directory, id)) as ResourceProfile);
+          if (profile.active && profile.kind === request.kind) found.push([id, profile]);
+        }
+        if (found.length === 0) {
+          throw ValidationError.forField(`resources.${index}.kind`, `No active resource of kind ${request.kind}`);
+        }
+        return {
+          specs: found.map(([id, profile]) => specOf(id, profile)),
+          profiles: found.map(([, profile]) => profile),
+        };
+      }),
+    );
+  }
+
+  /** Why each resource is closed for `[start, start + duration)`: outside its hours or a day it is closed. */
+  function closedResources(
+    wanted: readonly WantedResource[],
+    start: Date,
+    durationMinutes: number,
+  ): UnavailableReason[] {
+    return wanted.flatMap((item) =>
+      item.specs.flatMap((spec, position) =>
+        isResourceOpen(item.profiles[position] as ResourceProfile, start, durationMinutes)
+          ? []
+          : [{ code: 'RESOURCE_CLOSED' as const, resourceId: spec.id }],
+      ),
+    );
+  }
+
+  /** The requests for the store at one start: each with the candidates open then, or why none is. */
+  function openResources(
+    wanted: readonly WantedResource[],
+    start: Date,
+    durationMinutes: number,
+  ): { readonly requests: ResourceRequest[] } | { readonly reasons: UnavailableReason[] } {
+    const requests: ResourceRequest[] = [];
+    const reasons: UnavailableReason[] = [];
+    for (const item of wanted) {
+      const candidates = item.specs.filter((_spec, position) =>
+        isResourceOpen(item.profiles[position] as ResourceProfile, start, durationMinutes),
+      );
+      if (candidates.length === 0) reasons.push(...closedResources([item], start, durationMinutes));
+      requests.push({ candidates });
+    }
+    return reasons.length > 0 ? { reasons } : { requests };
+  }
+
   async function requireActivePatient(id: string): Promise<void> {
     const profile = await directory.getPatient(id);
     if (profile === null || profile === undefined) throw new NotFoundError('Patient', id);
@@ -1073,10 +1175,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           : await bypassedRules(profile, type, request.providerId, starts, durationMinutes, at);
       // Every occurrence is decided by the same rules availability offers by.
       const refused: SeriesResult['skipped'][number][] = [];
+      const wanted = await resolveResources(request.resources ?? []);
       const rows = starts.flatMap((start, index) => {
         const decision = decide(profile, type, start, durationMinutes, at);
-        if (!decision.bookable && override === undefined) {
-          refused.push({ start, conflictingIds: [], reasons: decision.reasons });
+        // Only resources open then are candidates; one asked for that none can give refuses the time.
+        const held = openResources(wanted, start, durationMinutes);
+        const reasons = [...decision.reasons, ...('reasons' in held ? held.reasons : [])];
+        if (reasons.length > 0 && override === undefined) {
+          refused.push({ start, conflictingIds: [], reasons });
           return [];
         }
         const appointment: Omit<Appointment, 'confirmationCode'> = {
@@ -1094,6 +1200,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           reason: request.reason ?? null,
           notes: request.notes ?? null,
           ...UNTOUCHED,
+          resources: [],
           seriesId,
           occurrenceIndex: seriesId === null ? null : index,
           version: 1,
@@ -1112,8 +1219,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           snapshot(appointment),
           override === undefined ? null : { reason: override.reason, bypassed: bypassed?.[index] ?? [] },
         );
-        // An override books past the limits too: the store is given none to count.
-        return [{ appointment, audit, ...(override === undefined && { limits: decision.limitChecks }) }];
+        // An override books past the limits too: the store is given none to count. It never
+        // books past a resource's capacity: the store checks that whatever.
+        const requests = 'requests' in held ? held.requests : wanted.map((item) => ({ candidates: item.specs }));
+        return [
+          {
+            appointment,
+            audit,
+            ...(override === undefined && { limits: decision.limitChecks }),
+            ...(requests.length > 0 && { resources: requests }),
+          },
+        ];
       });
       if (seriesId === null && refused[0] !== undefined) throw new UnavailableError(refused[0].reasons);
       const keyed = request.idempotencyKey;
@@ -1240,7 +1356,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const profile = await provider(current.providerId);
         const type = typeOfAppointment(current);
         const decision = decide(profile, type, request.start, durationMinutes, at);
-        if (!decision.bookable && override === undefined) throw new UnavailableError(decision.reasons);
+        const closed = closedResources(
+          await resolveResources(current.resources.map((id) => ({ id }))),
+          request.start,
+          durationMinutes,
+        );
+        if ((!decision.bookable || closed.length > 0) && override === undefined) {
+          throw new UnavailableError([...decision.reasons, ...closed]);
+        }
         const bypassed =
           override === undefined
             ? []
@@ -1837,6 +1960,28 @@ function slotRules(profile: ProviderProfile) {
     ...(profile.minimumNoticeMinutes !== undefined && { minimumNoticeMinutes: profile.minimumNoticeMinutes }),
     ...(profile.horizonDays !== undefined && { horizonDays: profile.horizonDays }),
   };
+}
+
+/** A resource as the store records it, from its profile. */
+function specOf(id: string, profile: ResourceProfile): ResourceSpec {
+  return {
+    id,
+    kind: profile.kind,
+    capacity: profile.capacity ?? 1,
+    bufferBeforeMinutes: profile.bufferBeforeMinutes ?? 0,
+    bufferAfterMinutes: profile.bufferAfterMinutes ?? 0,
+  };
+}
+
+/** True if the resource is open for the whole of `[start, start + duration)` (its hours; default always). */
+function isResourceOpen(profile: ResourceProfile, start: Date, durationMinutes: number): boolean {
+  return explainBooking({
+    timeZone: profile.timeZone,
+    weeklyHours: profile.weeklyHours ?? ROUND_THE_CLOCK_HOURS,
+    ...(profile.dateOverrides !== undefined && { dateOverrides: profile.dateOverrides }),
+    durationMinutes,
+    start,
+  }).bookable;
 }
 
 /** Where a series edit would put an occurrence: as it would be, its type, and as it is now (a move). */

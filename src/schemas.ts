@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JsonValue } from './appointment.js';
 import { type AppointmentType, DEFAULT_APPOINTMENT_TYPES } from './appointment-types.js';
+import { RESOURCE_KIND } from './directory.js';
 import { ValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
 import { LIMITS } from './limits.js';
 import { utcDateMs, WEEKDAYS } from './local-time.js';
@@ -324,6 +325,32 @@ export function createSchemas(options: SchemaOptions = {}) {
     metadata: metadata.optional(),
     recurrence: recurrenceSchema.optional(),
     idempotencyKey: storableString(LIMITS.idempotencyKeyLength).min(1, 'Must not be empty').optional(),
+    resources: z
+      .array(
+        z.union(
+          [
+            z.strictObject({ id }),
+            z.strictObject({
+              kind: z
+                .string({ error: 'Must be a resource kind' })
+                .regex(RESOURCE_KIND, 'Must be a resource kind: lower-case letters, digits, _ or -'),
+            }),
+          ],
+          { error: 'Must be { id } or { kind }' },
+        ),
+      )
+      .max(LIMITS.resourcesPerBooking, `At most ${LIMITS.resourcesPerBooking} resources`)
+      .superRefine((requests, context) => {
+        const ids = requests.flatMap((request) => ('id' in request ? [request.id] : []));
+        if (new Set(ids).size !== ids.length) {
+          context.addIssue({
+            code: 'custom',
+            message: 'Must not name a resource twice',
+            params: { code: 'duplicate' },
+          });
+        }
+      })
+      .optional(),
   });
 
   const updateAppointment = z

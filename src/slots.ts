@@ -84,6 +84,9 @@ export const UNAVAILABLE_REASON_CODES = [
   'BOOKED',
   'BUFFER',
   'PERIOD_LIMIT',
+  'RESOURCE_CLOSED',
+  'RESOURCE_BUSY',
+  'CAPACITY_FULL',
 ] as const;
 
 /**
@@ -112,7 +115,13 @@ export type UnavailableReason =
       readonly count: number;
       /** Set when the limit is the appointment type's, counting only that type. */
       readonly type?: string;
-    };
+    }
+  /** A resource asked for is closed then (outside its hours, or a day it is closed). */
+  | { readonly code: 'RESOURCE_CLOSED'; readonly resourceId: string }
+  /** A capacity-1 resource asked for is held by these appointments then. */
+  | { readonly code: 'RESOURCE_BUSY'; readonly resourceId: string; readonly appointmentIds: readonly string[] }
+  /** A resource asked for holds as many appointments then as its capacity. */
+  | { readonly code: 'CAPACITY_FULL'; readonly resourceId: string; readonly capacity: number };
 
 /**
  * One period limit that applies to a candidate time, with the period's real bounds: what a

@@ -141,6 +141,29 @@ export interface NewAppointmentRow {
    * out and reported (`'skip'`).
    */
   readonly limits?: readonly PeriodLimitCheck[];
+  /**
+   * Resources the appointment holds besides its provider, one request each: a single candidate
+   * (a resource asked for by id) or several (any of a kind), tried in the order given. The store
+   * writes the profiles to `appointment_resources`, picks for each request the first candidate
+   * with room at the appointment's time, inside the writing transaction, and stores the ids
+   * picked as the appointment's `resources`. A request no candidate has room for refuses the row
+   * (`'fail'`: `UnavailableError` with `RESOURCE_BUSY` / `CAPACITY_FULL` reasons, or skips it).
+   */
+  readonly resources?: readonly ResourceRequest[];
+}
+
+/** One resource a booking needs: the candidates, in the order to try them. */
+export interface ResourceRequest {
+  readonly candidates: readonly ResourceSpec[];
+}
+
+/** A resource as the store records it, from the directory's profile. */
+export interface ResourceSpec {
+  readonly id: string;
+  readonly kind: string;
+  readonly capacity: number;
+  readonly bufferBeforeMinutes: number;
+  readonly bufferAfterMinutes: number;
 }
 
 /** An audit entry to write; the appointment id is given, the entry id is made by the caller. */

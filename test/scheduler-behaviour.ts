@@ -35,6 +35,15 @@ export const PEOPLE = {
   nobody: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
   shortHorizon: '55555555-5555-4555-8555-555555555555',
   onePerDay: '66666666-6666-4666-8666-666666666666',
+  anyHour: '77777777-7777-4777-8777-777777777777',
+};
+
+export const RESOURCES = {
+  room1: 'f0000000-0000-4000-8000-000000000001',
+  room2: 'f0000000-0000-4000-8000-000000000002',
+  ultrasound: 'f0000000-0000-4000-8000-000000000003',
+  physioClass: 'f0000000-0000-4000-8000-000000000004',
+  closedRoom: 'f0000000-0000-4000-8000-000000000005',
 };
 
 const directory = createStaticDirectory({
@@ -61,6 +70,7 @@ const directory = createStaticDirectory({
     [PEOPLE.lordHowe]: { active: true, timeZone: 'Australia/Lord_Howe', weeklyHours: ROUND_THE_CLOCK_HOURS },
     [PEOPLE.retired]: { active: false, timeZone: 'UTC' },
     [PEOPLE.shortHorizon]: { active: true, timeZone: 'UTC', horizonDays: 2 },
+    [PEOPLE.anyHour]: { active: true, timeZone: 'UTC', weeklyHours: ROUND_THE_CLOCK_HOURS },
     [PEOPLE.onePerDay]: {
       active: true,
       timeZone: 'America/New_York',
@@ -69,6 +79,25 @@ const directory = createStaticDirectory({
     },
   },
   patients: { [PEOPLE.alice]: { active: true }, [PEOPLE.bob]: { active: true }, [PEOPLE.gone]: { active: false } },
+  resources: {
+    // Two treatment rooms (the first cleaned for 15 minutes after each session), an ultrasound
+    // open in the mornings only, a class of three places, and a room out of service.
+    [RESOURCES.room1]: { active: true, kind: 'room', timeZone: 'America/New_York', bufferAfterMinutes: 15 },
+    [RESOURCES.room2]: { active: true, kind: 'room', timeZone: 'America/New_York' },
+    [RESOURCES.ultrasound]: {
+      active: true,
+      kind: 'device',
+      timeZone: 'America/New_York',
+      weeklyHours: Object.fromEntries(
+        ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'].map((day) => [
+          day,
+          [{ start: '08:00', end: '12:00' }],
+        ]),
+      ),
+    },
+    [RESOURCES.physioClass]: { active: true, kind: 'class', timeZone: 'America/New_York', capacity: 3 },
+    [RESOURCES.closedRoom]: { active: false, kind: 'room', timeZone: 'America/New_York' },
+  },
 });
 
 const receptionist: Actor = { id: 'receptionist-1', role: 'receptionist' };
@@ -399,6 +428,139 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
           '2026-03-02T14:00:00.000Z',
           '2026-03-09T13:00:00.000Z',
           '2026-03-16T13:00:00.000Z',
+        ]);
+      });
+    });
+
+    describe('resources', () => {
+      // New York, round the clock; 10:00 EST is 15:00Z.
+      const withRoom = (start: string, resources: unknown[], extra: Record<string, unknown> = {}) =>
+        booking(start, { providerId: PEOPLE.newYork, resources, ...extra });
+
+      it('holds the rooms, devices and places asked for, by id or by kind, and refuses what is taken, with reasons', async () => {
+        const { appointment: first } = await scheduler.book(
+          withRoom('2026-03-02T15:00:00Z', [{ kind: 'room' }, { id: RESOURCES.ultrasound }]),
+          receptionist,
+        );
+        expect(first.resources).toEqual([RESOURCES.room1, RESOURCES.ultrasound]);
+        // Another provider at the same time: the other room, but the ultrasound is taken.
+        const refused = await rejectionOf(
+          scheduler.book(
+            withRoom('2026-03-02T15:00:00Z', [{ kind: 'room' }, { id: RESOURCES.ultrasound }], {
+              providerId: PEOPLE.onePerDay,
+            }),
+            receptionist,
+          ),
+        );
+        expect(refused).toMatchObject({
+          code: 'UNAVAILABLE',
+          reasons: [{ code: 'RESOURCE_BUSY', resourceId: RESOURCES.ultrasound, appointmentIds: [first.id] }],
+        });
+        const { appointment: second } = await scheduler.book(
+          withRoom('2026-03-02T15:00:00Z', [{ kind: 'room' }], { providerId: PEOPLE.onePerDay }),
+          receptionist,
+        );
+        expect(second.resources).toEqual([RESOURCES.room2]);
+        // At 10:15 both rooms are in use: none to give, each refusal named.
+        const full = await rejectionOf(
+          scheduler.book(
+            withRoom('2026-03-02T15:15:00Z', [{ kind: 'room' }], {
+              patientId: PEOPLE.bob,
+              providerId: PEOPLE.lordHowe,
+            }),
+            receptionist,
+          ),
+        );
+        expect((full as { reasons: Array<{ code: string; resourceId: string }> }).reasons).toMatchObject([
+          { code: 'RESOURCE_BUSY', resourceId: RESOURCES.room1 },
+          { code: 'RESOURCE_BUSY', resourceId: RESOURCES.room2 },
+        ]);
+        // At 10:30 the first room is being cleaned (15 minutes): the second is given.
+        const { appointment: third } = await scheduler.book(
+          withRoom('2026-03-02T15:30:00Z', [{ kind: 'room' }], { patientId: PEOPLE.bob, providerId: PEOPLE.lordHowe }),
+          receptionist,
+        );
+        expect(third.resources).toEqual([RESOURCES.room2]);
+      });
+
+      it('refuses a resource closed at that time, unknown or inactive, naming it', async () => {
+        // The ultrasound works mornings only: 13:00 New York is 18:00Z.
+        expect(
+          await rejectionOf(
+            scheduler.book(withRoom('2026-03-02T18:00:00Z', [{ id: RESOURCES.ultrasound }]), receptionist),
+          ),
+        ).toMatchObject({
+          code: 'UNAVAILABLE',
+          reasons: [{ code: 'RESOURCE_CLOSED', resourceId: RESOURCES.ultrasound }],
+        });
+        expect(
+          await rejectionOf(scheduler.book(withRoom('2026-03-02T15:00:00Z', [{ id: randomUUID() }]), receptionist)),
+        ).toBeInstanceOf(NotFoundError);
+        expect(
+          await rejectionOf(
+            scheduler.book(withRoom('2026-03-02T15:00:00Z', [{ id: RESOURCES.closedRoom }]), receptionist),
+          ),
+        ).toMatchObject({ issues: [{ path: 'resources.0.id' }] });
+        expect(
+          await rejectionOf(scheduler.book(withRoom('2026-03-02T15:00:00Z', [{ kind: 'sauna' }]), receptionist)),
+        ).toMatchObject({ issues: [{ path: 'resources.0.kind' }] });
+        expect(
+          await rejectionOf(
+            scheduler.book(
+              withRoom('2026-03-02T15:00:00Z', [{ id: RESOURCES.room1 }, { id: RESOURCES.room1.toUpperCase() }]),
+              receptionist,
+            ),
+          ),
+        ).toBeInstanceOf(ValidationError);
+        expect(await countRows()).toBe(0);
+      });
+
+      it('fills a class to its capacity, and moves and frees the places with the appointments', async () => {
+        const seats: Appointment[] = [];
+        for (const providerId of [PEOPLE.newYork, PEOPLE.lordHowe, PEOPLE.onePerDay]) {
+          const { appointment } = await scheduler.book(
+            withRoom('2026-03-03T15:00:00Z', [{ id: RESOURCES.physioClass }], { providerId }),
+            receptionist,
+          );
+          seats.push(appointment);
+        }
+        const fourth = {
+          ...withRoom('2026-03-03T15:00:00Z', [{ id: RESOURCES.physioClass }]),
+          providerId: PEOPLE.anyHour,
+        };
+        expect(await rejectionOf(scheduler.book(fourth, receptionist))).toMatchObject({
+          reasons: [{ code: 'CAPACITY_FULL', resourceId: RESOURCES.physioClass, capacity: 3 }],
+        });
+        await scheduler.cancel(seats[0]?.id ?? '', { reason: 'Ill' }, receptionist);
+        const { appointment: fourthBooked } = await scheduler.book(fourth, receptionist);
+        expect(fourthBooked.resources).toEqual([RESOURCES.physioClass]);
+        // A place moves with its appointment, into a time with room; not into a full one.
+        const moved = await scheduler.reschedule(seats[1]?.id ?? '', { start: '2026-03-03T17:00:00Z' }, receptionist);
+        expect(moved.resources).toEqual([RESOURCES.physioClass]);
+        await scheduler.reschedule(seats[1]?.id ?? '', { start: '2026-03-03T15:00:00Z' }, receptionist);
+        const { appointment: extra } = await scheduler.book(
+          { ...withRoom('2026-03-03T13:00:00Z', [{ id: RESOURCES.physioClass }]), providerId: PEOPLE.london },
+          receptionist,
+        );
+        expect(
+          await rejectionOf(scheduler.reschedule(extra.id, { start: '2026-03-03T15:00:00Z' }, receptionist)),
+        ).toMatchObject({ reasons: [{ code: 'CAPACITY_FULL' }] });
+      });
+
+      it('books a series with its room at every occurrence, skipping the ones the room is taken for', async () => {
+        const blocker = await book('2026-03-16T14:00:00Z', {
+          providerId: PEOPLE.lordHowe,
+          resources: [{ id: RESOURCES.room2 }],
+        });
+        const { series } = await scheduler.book(
+          withRoom('2026-03-02T15:00:00Z', [{ id: RESOURCES.room2 }], {
+            recurrence: { frequency: 'weekly', maxOccurrences: 3 },
+          }),
+          receptionist,
+        );
+        expect(series?.created.map((item) => item.resources)).toEqual([[RESOURCES.room2], [RESOURCES.room2]]);
+        expect(series?.skipped).toMatchObject([
+          { reasons: [{ code: 'RESOURCE_BUSY', resourceId: RESOURCES.room2, appointmentIds: [blocker.id] }] },
         ]);
       });
     });

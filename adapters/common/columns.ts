@@ -34,6 +34,7 @@ const FIELD_COLUMNS = {
   seriesId: ['series_id', 'value'],
   occurrenceIndex: ['occurrence_index', 'value'],
   recurrence: ['recurrence', 'json'],
+  resources: ['resources', 'json'],
   idempotencyKey: ['idempotency_key', 'value'],
   version: ['version', 'value'],
   metadata: ['metadata', 'json'],

@@ -29,6 +29,7 @@ export interface AppointmentsTable<Instant, Json> {
   series_id: string | null;
   occurrence_index: number | null;
   recurrence: Json | null;
+  resources: Json;
   reminder_email_at: Instant | null;
   reminder_sms_at: Instant | null;
   reminder_whatsapp_at: Instant | null;
@@ -59,4 +60,13 @@ export interface IdempotencyKeysTable<Instant, Json> {
   series_id: string | null;
   skipped: Json;
   created_at: Instant;
+}
+
+/** A resource as recorded from the directory's profile. */
+export interface ResourcesTable {
+  id: string;
+  kind: string;
+  capacity: number;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
 }

@@ -311,6 +311,171 @@ function seriesSegments(s: string): Migration {
   };
 }
 
+/**
+ * Resources (rooms, devices, classes) and their allocations: the same model and guards as the
+ * SQLite store's. An appointment's `resources` (a jsonb array of ids, fixed at booking) is the
+ * source; triggers derive its allocations and keep them in step; an allocation that does not say
+ * what its appointment says is refused, and so is one that would overfill its resource: under the
+ * resource's advisory lock, at READ COMMITTED (the count must see every commit before the lock),
+ * the peak overlap is counted; capacity-1 resources also carry an exclusion constraint.
+ */
+function resources(schema: string): Migration {
+  const s = `"${schema}"`;
+  const bufferCheck = (column: string) =>
+    `CHECK (${column} BETWEEN ${LIMITS.bufferMinutes.min} AND ${LIMITS.bufferMinutes.max})`;
+  const occupying = (row: string) => `(${row}.status NOT IN (${lists.NOT_OCCUPYING_SQL}))`;
+  const lockKey = (resource: string) => `hashtextextended('${schema}:resource:' || ${resource}, 0)`;
+  return {
+    async up(db: Kysely<unknown>) {
+      const statements = [
+        `CREATE TABLE ${s}.appointment_resources (
+          id text PRIMARY KEY,
+          kind text NOT NULL CHECK (length(kind) BETWEEN 1 AND ${LIMITS.resourceKindLength}),
+          capacity integer NOT NULL CHECK (capacity BETWEEN ${LIMITS.resourceCapacity.min} AND ${LIMITS.resourceCapacity.max}),
+          buffer_before_minutes integer NOT NULL ${bufferCheck('buffer_before_minutes')},
+          buffer_after_minutes integer NOT NULL ${bufferCheck('buffer_after_minutes')}
+        )`,
+        `CREATE TABLE ${s}.appointment_allocations (
+          appointment_id text NOT NULL REFERENCES ${s}.appointments (id),
+          resource_id text NOT NULL REFERENCES ${s}.appointment_resources (id),
+          occupied_start timestamptz NOT NULL,
+          occupied_end timestamptz NOT NULL,
+          active boolean NOT NULL,
+          single boolean NOT NULL,
+          PRIMARY KEY (appointment_id, resource_id),
+          CHECK (occupied_end > occupied_start),
+          CONSTRAINT appointment_allocations_single_no_overlap EXCLUDE USING gist
+            (resource_id WITH =, tstzrange(occupied_start, occupied_end, '[)') WITH &&) WHERE (active AND single)
+        )`,
+        `CREATE INDEX appointment_allocations_resource ON ${s}.appointment_allocations (resource_id, occupied_start) WHERE active`,
+        `ALTER TABLE ${s}.appointments ADD COLUMN resources jsonb NOT NULL DEFAULT '[]'
+          CHECK (jsonb_typeof(resources) = 'array' AND jsonb_array_length(resources) <= ${LIMITS.resourcesPerBooking})`,
+        // An appointment names known resources, each once, as text; and keeps them.
+        `CREATE FUNCTION ${s}.appointments_resources_known() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF TG_OP = 'UPDATE' AND NEW.resources <> OLD.resources THEN
+              RAISE EXCEPTION 'an appointment keeps its resources' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
+            END IF;
+            IF TG_OP = 'INSERT' AND NEW.resources <> '[]'::jsonb THEN
+              IF EXISTS (
+                SELECT 1 FROM jsonb_array_elements(NEW.resources) AS j
+                WHERE jsonb_typeof(j) <> 'string' OR NOT EXISTS (SELECT 1 FROM ${s}.appointment_resources r WHERE r.id = j #>> '{}')
+              ) OR (SELECT count(*) FROM jsonb_array_elements(NEW.resources)) <> (SELECT count(DISTINCT j) FROM jsonb_array_elements(NEW.resources) AS j) THEN
+                RAISE EXCEPTION 'an appointment names known resources, each once' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
+              END IF;
+            END IF;
+            RETURN NEW;
+          END $$`,
+        `CREATE TRIGGER appointments_resources_known BEFORE INSERT OR UPDATE OF resources ON ${s}.appointments
+          FOR EACH ROW EXECUTE FUNCTION ${s}.appointments_resources_known()`,
+        // Its allocations follow from it.
+        `CREATE FUNCTION ${s}.appointments_allocate() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF TG_OP = 'INSERT' THEN
+              INSERT INTO ${s}.appointment_allocations (appointment_id, resource_id, occupied_start, occupied_end, active, single)
+                SELECT NEW.id, r.id, NEW.start - make_interval(mins => r.buffer_before_minutes),
+                       NEW."end" + make_interval(mins => r.buffer_after_minutes), ${occupying('NEW')}, r.capacity = 1
+                FROM jsonb_array_elements_text(NEW.resources) AS j(id) JOIN ${s}.appointment_resources r ON r.id = j.id
+                ORDER BY r.id;
+            ELSE
+              UPDATE ${s}.appointment_allocations AS x SET
+                occupied_start = NEW.start - make_interval(mins => r.buffer_before_minutes),
+                occupied_end = NEW."end" + make_interval(mins => r.buffer_after_minutes),
+                active = ${occupying('NEW')}
+              FROM ${s}.appointment_resources r
+              WHERE x.appointment_id = NEW.id AND r.id = x.resource_id;
+            END IF;
+            RETURN NULL;
+          END $$`,
+        `CREATE TRIGGER appointments_allocate AFTER INSERT ON ${s}.appointments
+          FOR EACH ROW WHEN (NEW.resources <> '[]'::jsonb) EXECUTE FUNCTION ${s}.appointments_allocate()`,
+        `CREATE TRIGGER appointments_reallocate AFTER UPDATE OF start, "end", status ON ${s}.appointments
+          FOR EACH ROW WHEN (NEW.resources <> '[]'::jsonb) EXECUTE FUNCTION ${s}.appointments_allocate()`,
+        // An allocation says what its appointment says, and never overfills its resource.
+        `CREATE FUNCTION ${s}.appointment_allocations_guard() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $$
+          DECLARE
+            held ${s}.appointment_resources%ROWTYPE;
+            peak integer;
+          BEGIN
+            IF TG_OP = 'DELETE' OR TG_OP = 'TRUNCATE' THEN
+              RAISE EXCEPTION 'allocations are never deleted' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
+            END IF;
+            IF TG_OP = 'UPDATE' AND (NEW.appointment_id <> OLD.appointment_id OR NEW.resource_id <> OLD.resource_id) THEN
+              RAISE EXCEPTION 'an allocation keeps its appointment and resource' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
+            END IF;
+            SELECT * INTO held FROM ${s}.appointment_resources WHERE id = NEW.resource_id;
+            NEW.single := held.capacity = 1;
+            IF NOT EXISTS (
+              SELECT 1 FROM ${s}.appointments a
+              WHERE a.id = NEW.appointment_id AND a.resources ? NEW.resource_id
+                AND NEW.occupied_start = a.start - make_interval(mins => held.buffer_before_minutes)
+                AND NEW.occupied_end = a."end" + make_interval(mins => held.buffer_after_minutes)
+                AND NEW.active = ${occupying('a')}
+            ) THEN
+              RAISE EXCEPTION 'an allocation says what its appointment says' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
+            END IF;
+            IF NEW.active THEN
+              IF current_setting('transaction_isolation') = 'repeatable read' THEN
+                RAISE EXCEPTION 'a resource is counted at READ COMMITTED or SERIALIZABLE' USING ERRCODE = '${SQLSTATE.resourceCountNeedsReadCommitted}';
+              END IF;
+              PERFORM pg_advisory_xact_lock(${lockKey('NEW.resource_id')});
+              SELECT coalesce(max((
+                SELECT count(*) FROM ${s}.appointment_allocations b
+                WHERE b.resource_id = NEW.resource_id AND b.active AND b.appointment_id <> NEW.appointment_id
+                  AND b.occupied_start <= p.at AND b.occupied_end > p.at
+              )), 0) INTO peak
+              FROM (
+                SELECT NEW.occupied_start AS at
+                UNION
+                SELECT c.occupied_start FROM ${s}.appointment_allocations c
+                WHERE c.resource_id = NEW.resource_id AND c.active AND c.appointment_id <> NEW.appointment_id
+                  AND c.occupied_start > NEW.occupied_start AND c.occupied_start < NEW.occupied_end
+              ) AS p;
+              IF peak >= held.capacity THEN
+                RAISE EXCEPTION 'resource % is full', NEW.resource_id USING ERRCODE = '${SQLSTATE.resourceCapacity}';
+              END IF;
+            END IF;
+            RETURN NEW;
+          END $$`,
+        `CREATE TRIGGER appointment_allocations_guard BEFORE INSERT OR UPDATE OR DELETE ON ${s}.appointment_allocations
+          FOR EACH ROW EXECUTE FUNCTION ${s}.appointment_allocations_guard()`,
+        `CREATE TRIGGER appointment_allocations_no_truncate BEFORE TRUNCATE ON ${s}.appointment_allocations
+          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.appointment_allocations_guard()`,
+        // A capacity may change only to one the current allocations fit; then the allocations
+        // learn whether the exclusion constraint covers them.
+        `CREATE FUNCTION ${s}.appointment_resources_capacity() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF TG_OP = 'DELETE' OR TG_OP = 'TRUNCATE' THEN
+              RAISE EXCEPTION 'resources are never deleted' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
+            END IF;
+            IF NEW.capacity < OLD.capacity AND EXISTS (
+              SELECT 1 FROM ${s}.appointment_allocations x
+              WHERE x.resource_id = NEW.id AND x.active AND NEW.capacity < (
+                SELECT count(*) FROM ${s}.appointment_allocations b
+                WHERE b.resource_id = NEW.id AND b.active AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start)
+            ) THEN
+              RAISE EXCEPTION 'resource % holds more than that', NEW.id USING ERRCODE = '${SQLSTATE.resourceCapacity}';
+            END IF;
+            RETURN NEW;
+          END $$`,
+        `CREATE TRIGGER appointment_resources_capacity BEFORE UPDATE OF capacity OR DELETE ON ${s}.appointment_resources
+          FOR EACH ROW EXECUTE FUNCTION ${s}.appointment_resources_capacity()`,
+        `CREATE TRIGGER appointment_resources_no_truncate BEFORE TRUNCATE ON ${s}.appointment_resources
+          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.appointment_resources_capacity()`,
+        `CREATE FUNCTION ${s}.appointment_resources_single() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            UPDATE ${s}.appointment_allocations SET single = (NEW.capacity = 1)
+              WHERE resource_id = NEW.id AND single <> (NEW.capacity = 1);
+            RETURN NULL;
+          END $$`,
+        `CREATE TRIGGER appointment_resources_single AFTER UPDATE OF capacity ON ${s}.appointment_resources
+          FOR EACH ROW EXECUTE FUNCTION ${s}.appointment_resources_single()`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  };
+}
+
 /** Every migration for a schema, by name; names sort in the order they apply. */
 export function postgresMigrations(schema: string): Record<string, Migration> {
   const checked = checkSchemaName(schema);
@@ -318,6 +483,7 @@ export function postgresMigrations(schema: string): Record<string, Migration> {
     '0001_initial_schema': initialSchema(checked),
     '0002_hardening': hardening(checked),
     '0003_series_segments': seriesSegments(checked),
+    '0004_resources': resources(checked),
   };
 }
 

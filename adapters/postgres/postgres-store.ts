@@ -169,7 +169,8 @@ class PostgresAppointmentStore implements PostgresStore {
       only !== undefined &&
       options.onConflict === 'fail' &&
       options.idempotency === undefined &&
-      isOccupyingStatus(only.appointment.status)
+      isOccupyingStatus(only.appointment.status) &&
+      (only.resources === undefined || only.resources.length === 0)
     ) {
       if (only.limits === undefined || only.limits.length === 0) return this.#insertOne(only, options);
       if (!this.#limitsNeedTransaction) {
@@ -339,14 +340,21 @@ class PostgresAppointmentStore implements PostgresStore {
     // Counted after the provider locks, in a statement of its own: at READ COMMITTED it sees
     // every booking committed before the lock was ours.
     const limitCounts = await this.#limitCounts(trx, rows);
+    // Rows that hold resources are written one by one, each picking its resources against what
+    // the earlier ones took; the rest in one statement.
+    const requests = rows.flatMap((row) => row.resources ?? []);
+    if (requests.length > 0) await this.#recordResources(trx, requests);
+    const oneByOne = requests.length > 0;
     const accepted: Array<Contract.NewAppointmentRow['appointment']> = [];
     const acceptedAudits: Contract.NewAuditEntry[] = [];
+    const inserted: Appointment[] = [];
     const skipped: Array<{
       appointment: Contract.NewAppointmentRow['appointment'];
       conflictingIds: string[];
       reasons?: readonly UnavailableReason[];
     }> = [];
-    rows.forEach(({ appointment, audit, limits }, index) => {
+    for (const [index, row] of rows.entries()) {
+      const { appointment, audit, limits } = row;
       const range = occupiedRange(appointment);
       const conflictingIds = isOccupyingStatus(appointment.status)
         ? [
@@ -357,7 +365,7 @@ class PostgresAppointmentStore implements PostgresStore {
               .map((other) => other.id),
           ]
         : [];
-      // Limits first, then overlaps: the order the SQLite store checks them in.
+      // Limits first, then overlaps, then resources: the order the SQLite store checks them in.
       const limitReason =
         limits === undefined || limits.length === 0
           ? null
@@ -370,20 +378,40 @@ class PostgresAppointmentStore implements PostgresStore {
       if (limitReason !== null) {
         if (options.onConflict === 'fail') throw new UnavailableError([limitReason]);
         skipped.push({ appointment, conflictingIds: [], reasons: [limitReason] });
-      } else if (conflictingIds.length === 0) {
-        accepted.push(
-          accepted.length === 0 ? { ...appointment, ...firstRowExtras(appointment, options) } : appointment,
-        );
-        acceptedAudits.push(audit);
-      } else if (options.onConflict === 'fail') {
-        throw new ConflictError(conflictingIds);
-      } else {
-        skipped.push({ appointment, conflictingIds });
+        continue;
       }
-    });
+      if (conflictingIds.length > 0) {
+        if (options.onConflict === 'fail') throw new ConflictError(conflictingIds);
+        skipped.push({ appointment, conflictingIds });
+        continue;
+      }
+      let resources = appointment.resources;
+      if (row.resources !== undefined && row.resources.length > 0) {
+        const picked = await this.#pickResources(trx, appointment, row.resources);
+        if ('reasons' in picked) {
+          if (options.onConflict === 'fail') throw new UnavailableError(picked.reasons);
+          skipped.push({ appointment, conflictingIds: [], reasons: picked.reasons });
+          continue;
+        }
+        resources = picked.ids;
+      }
+      const next = {
+        ...appointment,
+        resources,
+        ...(accepted.length === 0 && firstRowExtras(appointment, options)),
+      };
+      accepted.push(next);
+      acceptedAudits.push(audit);
+      if (oneByOne) {
+        inserted.push(...(await this.#bulkInsert(trx, [next])));
+        await sql`${this.#auditInsert([audit])}`.execute(trx);
+      }
+    }
     if (accepted.length === 0) return { kind: 'inserted', inserted: [], skipped };
-    const inserted = await this.#bulkInsert(trx, accepted);
-    await sql`${this.#auditInsert(acceptedAudits)}`.execute(trx);
+    if (!oneByOne) {
+      inserted.push(...(await this.#bulkInsert(trx, accepted)));
+      await sql`${this.#auditInsert(acceptedAudits)}`.execute(trx);
+    }
     const first = inserted[0] as Appointment;
     if (options.idempotency !== undefined) {
       await trx
@@ -399,6 +427,115 @@ class PostgresAppointmentStore implements PostgresStore {
         .execute();
     }
     return { kind: 'inserted', inserted, skipped };
+  }
+
+  /**
+   * Records the resources' profiles as the directory gave them, after taking their locks in the
+   * order of their ids (the order every writer takes them in, so none can deadlock).
+   */
+  async #recordResources(trx: Trx, requests: readonly Contract.ResourceRequest[]): Promise<void> {
+    const specs = new Map(requests.flatMap((request) => request.candidates).map((spec) => [spec.id, spec]));
+    await this.#lockResources(trx, [...specs.keys()]);
+    for (const spec of specs.values()) {
+      await sql`INSERT INTO ${this.#table('appointment_resources')} (id, kind, capacity, buffer_before_minutes, buffer_after_minutes)
+        VALUES (${spec.id}, ${spec.kind}, ${spec.capacity}, ${spec.bufferBeforeMinutes}, ${spec.bufferAfterMinutes})
+        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, capacity = excluded.capacity,
+          buffer_before_minutes = excluded.buffer_before_minutes, buffer_after_minutes = excluded.buffer_after_minutes
+        WHERE (${this.#table('appointment_resources')}.kind, ${this.#table('appointment_resources')}.capacity,
+               ${this.#table('appointment_resources')}.buffer_before_minutes, ${this.#table('appointment_resources')}.buffer_after_minutes)
+          IS DISTINCT FROM (excluded.kind, excluded.capacity, excluded.buffer_before_minutes, excluded.buffer_after_minutes)`.execute(
+        trx,
+      );
+    }
+  }
+
+  async #lockResources(trx: Trx, ids: readonly string[]): Promise<void> {
+    for (const id of [...new Set(ids)].sort()) {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${this.schema}:resource:${id}`}::text, 0))`.execute(
+        trx,
+      );
+    }
+  }
+
+  /** For each request, the first candidate with room at the appointment's time, or why none has. */
+  async #pickResources(
+    trx: Trx,
+    appointment: Contract.NewAppointmentRow['appointment'],
+    requests: readonly Contract.ResourceRequest[],
+  ): Promise<{ readonly ids: string[] } | { readonly reasons: UnavailableReason[] }> {
+    const ids: string[] = [];
+    for (const request of requests) {
+      const reasons: UnavailableReason[] = [];
+      let picked: string | undefined;
+      for (const spec of request.candidates) {
+        if (ids.includes(spec.id)) continue;
+        const refusal = isOccupyingStatus(appointment.status)
+          ? await this.#resourceRefusal(trx, appointment, spec)
+          : null;
+        if (refusal === null) {
+          picked = spec.id;
+          break;
+        }
+        reasons.push(refusal);
+      }
+      if (picked === undefined) return { reasons };
+      ids.push(picked);
+    }
+    return { ids };
+  }
+
+  /** Why `spec` has no room for the appointment (counted under the resource's lock), or null. */
+  async #resourceRefusal(
+    trx: Trx,
+    appointment: Pick<Appointment, 'id' | 'start' | 'end'>,
+    spec: Contract.ResourceSpec,
+  ): Promise<UnavailableReason | null> {
+    const allocations = this.#table('appointment_allocations');
+    const start = new Date(appointment.start.getTime() - spec.bufferBeforeMinutes * 60_000);
+    const end = new Date(appointment.end.getTime() + spec.bufferAfterMinutes * 60_000);
+    const { rows } = await sql<{ peak: number }>`
+      SELECT coalesce(max((
+        SELECT count(*) FROM ${allocations} AS b
+        WHERE b.resource_id = ${spec.id} AND b.active AND b.appointment_id <> ${appointment.id}
+          AND b.occupied_start <= p.at AND b.occupied_end > p.at
+      )), 0)::integer AS peak
+      FROM (
+        SELECT ${start}::timestamptz AS at
+        UNION
+        SELECT c.occupied_start FROM ${allocations} AS c
+        WHERE c.resource_id = ${spec.id} AND c.active AND c.appointment_id <> ${appointment.id}
+          AND c.occupied_start > ${start}::timestamptz AND c.occupied_start < ${end}::timestamptz
+      ) AS p`.execute(trx);
+    if ((rows[0]?.peak ?? 0) < spec.capacity) return null;
+    if (spec.capacity > 1) return { code: 'CAPACITY_FULL', resourceId: spec.id, capacity: spec.capacity };
+    const holders = await sql<{ id: string }>`
+      SELECT appointment_id AS id FROM ${allocations}
+      WHERE resource_id = ${spec.id} AND active AND appointment_id <> ${appointment.id}
+        AND tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)')
+      ORDER BY occupied_start, appointment_id`.execute(trx);
+    return { code: 'RESOURCE_BUSY', resourceId: spec.id, appointmentIds: holders.rows.map((row) => row.id) };
+  }
+
+  /** The resources of appointments as recorded. */
+  async #resourceSpecs(trx: Trx, ids: readonly string[]): Promise<Map<string, Contract.ResourceSpec>> {
+    if (ids.length === 0) return new Map();
+    const rows = await trx
+      .selectFrom('appointment_resources')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          id: row.id,
+          kind: row.kind,
+          capacity: row.capacity,
+          bufferBeforeMinutes: row.buffer_before_minutes,
+          bufferAfterMinutes: row.buffer_after_minutes,
+        },
+      ]),
+    );
   }
 
   async #bulkInsert(
@@ -558,6 +695,12 @@ class PostgresAppointmentStore implements PostgresStore {
       trx,
       claimingTime.map((change) => (current.get(change.id) as Appointment).providerId),
     );
+    // Their resources move with them: locked in order (the allocation triggers lock them too, in
+    // no set order), then each checked for room at the new time before the write.
+    const moving = changes.filter((change) => occupancyTouched(change));
+    const resourceIds = moving.flatMap((change) => current.get(change.id)?.resources ?? []);
+    await this.#lockResources(trx, resourceIds);
+    const specs = await this.#resourceSpecs(trx, resourceIds);
     const updated: Appointment[] = [];
     for (const change of changes) {
       const before = current.get(change.id);
@@ -571,6 +714,15 @@ class PostgresAppointmentStore implements PostgresStore {
       };
       const next: Appointment = { ...before, ...change.set, ...stamp };
       if (!deferLimits) await this.#checkChangeLimits(trx, next, change);
+      if (occupancyTouched(change) && isOccupyingStatus(next.status)) {
+        const reasons: UnavailableReason[] = [];
+        for (const resourceId of next.resources) {
+          const spec = specs.get(resourceId);
+          const refusal = spec === undefined ? null : await this.#resourceRefusal(trx, next, spec);
+          if (refusal !== null) reasons.push(refusal);
+        }
+        if (reasons.length > 0) throw new UnavailableError(reasons);
+      }
       onWrite({ change, before, next });
       await trx
         .updateTable('appointments')
@@ -754,7 +906,12 @@ class PostgresAppointmentStore implements PostgresStore {
   }
 
   #table(
-    name: keyof PostgresSchema | 'appointment_confirmation_seq' | 'appointment_limit_counts',
+    name:
+      | keyof PostgresSchema
+      | 'appointment_confirmation_seq'
+      | 'appointment_limit_counts'
+      | 'appointment_resources'
+      | 'appointment_allocations',
   ): RawBuilder<unknown> {
     return sql.id(this.schema, name);
   }
@@ -1042,6 +1199,7 @@ function toSchedulingError(error: unknown): SchedulingError {
   switch (sqlState(error)) {
     // A writer outside the library raced us past our checks; the constraint still refused it.
     case SQLSTATE.exclusionViolation:
+    case SQLSTATE.resourceCapacity:
       return new ConflictError([], { cause: error });
     case SQLSTATE.diskFull:
       return new StorageFullError({ cause: error });

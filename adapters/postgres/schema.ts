@@ -22,6 +22,12 @@ export const SQLSTATE = {
   idempotencyKeyRecorded: 'AK006',
   /** `appointment_limit_counts` called above READ COMMITTED, where its counts could predate its lock. */
   limitCountsNeedReadCommitted: 'AK007',
+  /** An allocation would put more appointments on a resource at once than its capacity. */
+  resourceCapacity: 'AK008',
+  /** An appointment's resources are unknown, repeated or changed, or an allocation does not match them. */
+  resourceMismatch: 'AK009',
+  /** A resource capacity check ran above READ COMMITTED, where its count could predate its lock. */
+  resourceCountNeedsReadCommitted: 'AK010',
   diskFull: '53100',
   lockNotAvailable: '55P03',
   characterNotInRepertoire: '22021',
@@ -55,4 +61,5 @@ export interface PostgresSchema {
   appointments: AppointmentsTable;
   appointment_audit_log: AuditLogTable;
   appointment_idempotency_keys: IdempotencyKeysTable;
+  appointment_resources: shared.ResourcesTable;
 }

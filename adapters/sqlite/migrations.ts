@@ -244,11 +244,153 @@ const seriesSegments: Migration = {
   },
 };
 
+/**
+ * The peak number of active allocations of `resource` overlapping `[start, end)` at any instant,
+ * leaving out `appointment`'s own: the count at the range's start and at each other allocation's
+ * start inside it (overlaps only grow at starts). Allocations are at most MAX_OCCUPIED_MS long,
+ * so each count is a bounded range scan of the resource's index.
+ */
+export const peakAllocationsSql = (resource: string, start: string, end: string, appointment: string) => `
+  SELECT coalesce(max((
+    SELECT count(*) FROM ${TABLES.allocations} AS b
+    WHERE b.resource_id = ${resource} AND b.active = 1 AND b.appointment_id <> ${appointment}
+      AND b.occupied_start > p.at - ${MAX_OCCUPIED_MS} AND b.occupied_start <= p.at AND b.occupied_end > p.at
+  )), 0)
+  FROM (
+    SELECT ${start} AS at
+    UNION
+    SELECT c.occupied_start FROM ${TABLES.allocations} AS c
+    WHERE c.resource_id = ${resource} AND c.active = 1 AND c.appointment_id <> ${appointment}
+      AND c.occupied_start > ${start} AND c.occupied_start < ${end}
+  ) AS p`;
+
+/**
+ * Resources (rooms, devices, classes) and their allocations. An appointment's `resources` (a
+ * JSON array of ids, fixed at booking) is the source: triggers derive its allocations, with the
+ * resource's buffers, and keep them in step with its time and status; an allocation that does
+ * not say what its appointment says is refused, and so is one that would put more appointments
+ * on a resource at any instant than its capacity.
+ */
+const resources: Migration = {
+  async up(db: Kysely<unknown>) {
+    const a = TABLES.appointments;
+    const r = TABLES.resources;
+    const allocations = TABLES.allocations;
+    const occupying = (row: string) => `(${row}.status NOT IN (${lists.NOT_OCCUPYING_SQL}))`;
+    // What an allocation of the appointment `row` on resource `res` must say.
+    const derived = (row: string, res: string) => ({
+      start: `${row}.start - ${res}.buffer_before_minutes * 60000`,
+      end: `${row}."end" + ${res}.buffer_after_minutes * 60000`,
+      active: occupying(row),
+    });
+    const matchesAppointment = `EXISTS (
+        SELECT 1 FROM ${a} AS owner JOIN ${r} AS res ON res.id = NEW.resource_id
+        WHERE owner.id = NEW.appointment_id
+          AND EXISTS (SELECT 1 FROM json_each(owner.resources) AS j WHERE j.value = NEW.resource_id)
+          AND NEW.occupied_start = ${derived('owner', 'res').start}
+          AND NEW.occupied_end = ${derived('owner', 'res').end}
+          AND NEW.active = ${derived('owner', 'res').active})`;
+    const capacityGuard = `
+      SELECT RAISE(ABORT, 'resource_capacity')
+      WHERE NEW.active = 1 AND (SELECT capacity FROM ${r} WHERE id = NEW.resource_id) <= (${peakAllocationsSql(
+        'NEW.resource_id',
+        'NEW.occupied_start',
+        'NEW.occupied_end',
+        'NEW.appointment_id',
+      )});`;
+    const statements = [
+      `CREATE TABLE ${r} (
+        id TEXT PRIMARY KEY NOT NULL,
+        kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND ${LIMITS.resourceKindLength}),
+        capacity INTEGER NOT NULL CHECK (capacity BETWEEN ${LIMITS.resourceCapacity.min} AND ${LIMITS.resourceCapacity.max}),
+        buffer_before_minutes INTEGER NOT NULL CHECK (buffer_before_minutes BETWEEN ${buffer.min} AND ${buffer.max}),
+        buffer_after_minutes INTEGER NOT NULL CHECK (buffer_after_minutes BETWEEN ${buffer.min} AND ${buffer.max})
+      ) STRICT`,
+      `CREATE TABLE ${allocations} (
+        appointment_id TEXT NOT NULL REFERENCES ${a} (id),
+        resource_id TEXT NOT NULL REFERENCES ${r} (id),
+        occupied_start INTEGER NOT NULL,
+        occupied_end INTEGER NOT NULL,
+        active INTEGER NOT NULL CHECK (active IN (0, 1)),
+        PRIMARY KEY (appointment_id, resource_id),
+        CHECK (occupied_end > occupied_start)
+      ) STRICT`,
+      `CREATE INDEX appointment_allocations_resource ON ${allocations} (resource_id, occupied_start) WHERE active = 1`,
+      `ALTER TABLE ${a} ADD COLUMN resources TEXT NOT NULL DEFAULT '[]'
+        CHECK (json_valid(resources) AND json_type(resources) = 'array' AND json_array_length(resources) <= ${LIMITS.resourcesPerBooking})`,
+      // An appointment names known resources, each once, as text; and keeps them.
+      `CREATE TRIGGER appointments_resources_known BEFORE INSERT ON ${a}
+        WHEN NEW.resources <> '[]'
+        BEGIN
+          SELECT RAISE(ABORT, 'unknown_resource') WHERE EXISTS (
+            SELECT 1 FROM json_each(NEW.resources) AS j
+            WHERE j.type <> 'text' OR NOT EXISTS (SELECT 1 FROM ${r} WHERE id = j.value));
+          SELECT RAISE(ABORT, 'duplicate_resource')
+            WHERE (SELECT count(*) FROM json_each(NEW.resources)) <> (SELECT count(DISTINCT value) FROM json_each(NEW.resources));
+          SELECT RAISE(ABORT, 'resources_are_fixed')
+            WHERE EXISTS (SELECT 1 FROM ${a} WHERE id = NEW.id AND resources <> NEW.resources);
+        END`,
+      `CREATE TRIGGER appointments_resources_fixed BEFORE UPDATE OF resources ON ${a}
+        WHEN NEW.resources <> OLD.resources
+        BEGIN SELECT RAISE(ABORT, 'resources_are_fixed'); END`,
+      // Its allocations follow from it: written (again, for a REPLACE) after the insert …
+      `CREATE TRIGGER appointments_allocate AFTER INSERT ON ${a}
+        WHEN NEW.resources <> '[]'
+        BEGIN
+          INSERT OR REPLACE INTO ${allocations} (appointment_id, resource_id, occupied_start, occupied_end, active)
+            SELECT NEW.id, res.id, ${derived('NEW', 'res').start}, ${derived('NEW', 'res').end}, ${derived('NEW', 'res').active}
+            FROM json_each(NEW.resources) AS j JOIN ${r} AS res ON res.id = j.value
+            ORDER BY res.id;
+        END`,
+      // … and moved or freed with its time and status.
+      `CREATE TRIGGER appointments_reallocate AFTER UPDATE OF start, "end", status ON ${a}
+        WHEN NEW.resources <> '[]'
+        BEGIN
+          UPDATE ${allocations} SET
+            occupied_start = NEW.start - (SELECT buffer_before_minutes FROM ${r} WHERE id = resource_id) * 60000,
+            occupied_end = NEW."end" + (SELECT buffer_after_minutes FROM ${r} WHERE id = resource_id) * 60000,
+            active = ${occupying('NEW')}
+          WHERE appointment_id = NEW.id;
+        END`,
+      // An allocation says what its appointment says, and never overfills its resource.
+      `CREATE TRIGGER appointment_allocations_insert_guard BEFORE INSERT ON ${allocations}
+        BEGIN
+          SELECT RAISE(ABORT, 'allocation_mismatch') WHERE NOT ${matchesAppointment};
+          ${capacityGuard}
+        END`,
+      `CREATE TRIGGER appointment_allocations_update_guard BEFORE UPDATE ON ${allocations}
+        BEGIN
+          SELECT RAISE(ABORT, 'allocation_mismatch')
+            WHERE NEW.appointment_id <> OLD.appointment_id OR NEW.resource_id <> OLD.resource_id OR NOT ${matchesAppointment};
+          ${capacityGuard}
+        END`,
+      `CREATE TRIGGER appointment_allocations_no_delete BEFORE DELETE ON ${allocations}
+        BEGIN SELECT RAISE(ABORT, 'allocations_are_never_deleted'); END`,
+      // A resource's kind and buffers may change (new allocations use them); a capacity may change
+      // only to one its current allocations fit.
+      `CREATE TRIGGER appointment_resources_capacity BEFORE UPDATE OF capacity ON ${r}
+        WHEN NEW.capacity < OLD.capacity
+        BEGIN
+          SELECT RAISE(ABORT, 'resource_capacity') WHERE EXISTS (
+            SELECT 1 FROM ${allocations} AS x
+            WHERE x.resource_id = NEW.id AND x.active = 1 AND NEW.capacity < (
+              SELECT count(*) FROM ${allocations} AS b
+              WHERE b.resource_id = NEW.id AND b.active = 1
+                AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start));
+        END`,
+      `CREATE TRIGGER appointment_resources_no_delete BEFORE DELETE ON ${r}
+        BEGIN SELECT RAISE(ABORT, 'resources_are_never_deleted'); END`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const SQLITE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': initialSchema,
   '0002_hardening': hardening,
   '0003_series_segments': seriesSegments,
+  '0004_resources': resources,
 });
 
 /** A kysely Migrator over {@link SQLITE_MIGRATIONS}, with table names of our own. */

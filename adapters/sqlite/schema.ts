@@ -10,6 +10,8 @@ export const TABLES = {
   auditLog: 'appointment_audit_log',
   idempotencyKeys: 'appointment_idempotency_keys',
   counters: 'appointment_counters',
+  resources: 'appointment_resources',
+  allocations: 'appointment_allocations',
   migrations: 'appointment_kit_migrations',
   migrationLock: 'appointment_kit_migration_lock',
 } as const;

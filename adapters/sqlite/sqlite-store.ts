@@ -31,6 +31,7 @@ import { migrateToLatest } from '../common/migrate.js';
 import * as sharedQueries from '../common/queries.js';
 import { NOT_OCCUPYING_SQL } from '../common/sql-lists.js';
 import { createSqliteMigrator, SQLITE_MIGRATIONS } from './migrations.js';
+import { pickResources, recordResources, resourceRefusal } from './resources.js';
 import { CONFIRMATION_COUNTER, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
@@ -281,7 +282,8 @@ class SqliteAppointmentStore implements SqliteStore {
   applyChanges(changes: readonly Contract.AppointmentChange[]): Promise<Appointment[]> {
     return this.#write(async (trx) => {
       const updated: Appointment[] = [];
-      for (const change of changes) updated.push(await applyChange(trx, change));
+      const database = this.#handle.database as CachedDatabase;
+      for (const change of changes) updated.push(await applyChange(trx, database, change));
       return updated;
     });
   }
@@ -289,10 +291,10 @@ class SqliteAppointmentStore implements SqliteStore {
   async editSeries(edit: Contract.SeriesEdit): Promise<Contract.SeriesEditResult> {
     try {
       return await this.#write(async (trx) => {
-        const changed: Appointment[] = [];
-        for (const change of edit.changes) changed.push(await applyChange(trx, change, true));
         // The same connection, inside the same transaction: the booking path's statements.
         const database = this.#handle.database as CachedDatabase;
+        const changed: Appointment[] = [];
+        for (const change of edit.changes) changed.push(await applyChange(trx, database, change, true));
         const result = insertRowsSync(database, edit.rows, { onConflict: 'fail' });
         // Limits are counted on the edit as a whole: each move counted against every other one
         // where it ends, not where it is half-way through the edit.
@@ -594,9 +596,22 @@ function insertRowsSync(
         continue;
       }
     }
+    // Resources last: a room is only worth a look once the provider has the time.
+    let resources = appointment.resources;
+    if (row.resources !== undefined && row.resources.length > 0) {
+      recordResources(database, row.resources);
+      const picked = pickResources(database, appointment, row.resources);
+      if ('reasons' in picked) {
+        if (options.onConflict === 'fail') throw new UnavailableError(picked.reasons);
+        skipped.push({ appointment, conflictingIds: [], reasons: picked.reasons });
+        continue;
+      }
+      resources = picked.ids;
+    }
     const isFirst = inserted.length === 0;
     const stored: Appointment = {
       ...appointment,
+      resources,
       recurrence: (isFirst && options.seriesPattern) || appointment.recurrence,
       idempotencyKey: (isFirst && options.idempotency?.key) || appointment.idempotencyKey,
       confirmationCode: nextConfirmationCode(database, appointment.createdAt),
@@ -628,7 +643,12 @@ function insertRowsSync(
  * One change by compare-and-set, with its audit entry. Its period limits are counted here unless
  * `deferLimits` (a series edit counts them once every change of the edit is written).
  */
-async function applyChange(trx: Trx, change: Contract.AppointmentChange, deferLimits = false): Promise<Appointment> {
+async function applyChange(
+  trx: Trx,
+  database: SqliteDatabase,
+  change: Contract.AppointmentChange,
+  deferLimits = false,
+): Promise<Appointment> {
   const row = await trx.selectFrom(APPOINTMENTS).selectAll().where('id', '=', change.id).executeTakeFirst();
   if (row === undefined) throw new NotFoundError('Appointment', change.id);
   if (row.version !== change.expectedVersion) throw new StaleVersionError(change.expectedVersion, row.version);
@@ -651,6 +671,13 @@ async function applyChange(trx: Trx, change: Contract.AppointmentChange, deferLi
       CompiledQuery.raw(OCCUPYING_ROWS_SQL, occupyingParameters(next.providerId, range.start, range.end, next.id)),
     );
     if (conflicts.length > 0) throw new ConflictError(conflicts.map((conflict) => conflict.id));
+    // Its resources move with it: each must have room at the new time (the trigger checks too).
+    const reasons = next.resources.flatMap((resourceId) => {
+      const spec = readResourceSpec(database, resourceId);
+      const refusal = spec === null ? null : resourceRefusal(database, next, spec);
+      return refusal === null ? [] : [refusal];
+    });
+    if (reasons.length > 0) throw new UnavailableError(reasons);
   }
   try {
     await trx
@@ -666,6 +693,30 @@ async function applyChange(trx: Trx, change: Contract.AppointmentChange, deferLi
   }
   await insertAuditEntries(trx, [change.audit]);
   return next;
+}
+
+/** A resource as recorded, or null. */
+function readResourceSpec(database: SqliteDatabase, id: string): Contract.ResourceSpec | null {
+  const [row] = database
+    .prepare(
+      `SELECT id, kind, capacity, buffer_before_minutes, buffer_after_minutes FROM ${TABLES.resources} WHERE id = ?`,
+    )
+    .all([id]) as Array<{
+    id: string;
+    kind: string;
+    capacity: number;
+    buffer_before_minutes: number;
+    buffer_after_minutes: number;
+  }>;
+  return row === undefined
+    ? null
+    : {
+        id: row.id,
+        kind: row.kind,
+        capacity: row.capacity,
+        bufferBeforeMinutes: row.buffer_before_minutes,
+        bufferAfterMinutes: row.buffer_after_minutes,
+      };
 }
 
 /** Refuses a change whose appointment, as written, would pass one of its period limits. */
@@ -799,7 +850,9 @@ function isTriggerAbort(error: unknown, message: string): boolean {
 /** Our own errors pass through; a trigger's refusal becomes its typed error; anything else is wrapped with its cause. */
 function toSchedulingError(error: unknown): SchedulingError {
   if (error instanceof SchedulingError) return error;
-  if (isTriggerAbort(error, 'appointment_overlap')) return new ConflictError([], { cause: error });
+  if (isTriggerAbort(error, 'appointment_overlap') || isTriggerAbort(error, 'resource_capacity')) {
+    return new ConflictError([], { cause: error });
+  }
   if (isBusy(error)) return new BusyError(undefined, { cause: error });
   if (sqliteCode(error) === 'SQLITE_FULL') return new StorageFullError({ cause: error });
   return new SchedulingError('The appointment store failed', 'INTERNAL_ERROR', 500, { cause: error });

@@ -102,6 +102,9 @@ export const Appointment = z.strictObject({
   recurrence: SeriesPattern.nullable().meta({
     description: "The series' pattern as it stands now (its segments), on its carrier (first created) occurrence only",
   }),
+  resources: z.array(HostId).meta({
+    description: 'The resources it holds besides its provider (rooms, devices, places in a class), in the order asked',
+  }),
   reminders: z
     .strictObject(
       Object.fromEntries(REMINDER_CHANNELS.map((channel) => [channel, Timestamp.nullable()])) as Record<
@@ -143,6 +146,9 @@ export const UnavailableReason = z.discriminatedUnion('code', [
     count: z.int().min(0),
     type: z.string().optional(),
   }),
+  z.strictObject({ code: z.literal('RESOURCE_CLOSED'), resourceId: HostId }),
+  z.strictObject({ code: z.literal('RESOURCE_BUSY'), resourceId: HostId, appointmentIds: z.array(LibraryId) }),
+  z.strictObject({ code: z.literal('CAPACITY_FULL'), resourceId: HostId, capacity: z.int().min(1) }),
 ]);
 
 /** The outcome of a recurring booking. */

@@ -56,6 +56,10 @@ export const SLOT_REASON_STATUS: Readonly<Record<UnavailableReason['code'], Excl
     MIN_NOTICE: 'busy-unavailable',
     BEYOND_HORIZON: 'busy-unavailable',
     PERIOD_LIMIT: 'busy-unavailable',
+    // The provider is free, but a room, device or class the time needs is not.
+    RESOURCE_CLOSED: 'busy-unavailable',
+    RESOURCE_BUSY: 'busy-unavailable',
+    CAPACITY_FULL: 'busy-unavailable',
   });
 
 const MINUTE_MS = 60_000;

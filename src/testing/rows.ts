@@ -49,6 +49,7 @@ export function newAppointmentRow(overrides: NewAppointmentRowOverrides): NewApp
     seriesId: null,
     occurrenceIndex: null,
     recurrence: null,
+    resources: [],
     reminders: { email: null, sms: null, whatsapp: null },
     idempotencyKey: null,
     version: 1,

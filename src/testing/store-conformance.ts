@@ -4,7 +4,7 @@ import type { ReminderChannel } from '../appointment.js';
 import { ConflictError, InvalidTransitionError, NotFoundError, SchedulingError, StaleVersionError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { SeriesPattern } from '../series.js';
-import type { AppointmentChange, AppointmentStore, NewAppointmentRow, ReminderClaim } from '../store.js';
+import type { AppointmentChange, AppointmentStore, NewAppointmentRow, ReminderClaim, ResourceSpec } from '../store.js';
 import { newAppointmentRow as newRow } from './rows.js';
 
 const at = (iso: string) => new Date(iso);
@@ -388,6 +388,127 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         ]);
         const error = await rejectionOf(store.applyChanges([changeOf(a?.id ?? '', 1, { bufferAfterMinutes: 5 })]));
         expect(error).toBeInstanceOf(ConflictError);
+      });
+    });
+
+    describe('resources', () => {
+      const ROOM_1 = 'room-1';
+      const ROOM_2 = 'room-2';
+      const DEVICE = 'device-1';
+      const CLASS = 'class-1';
+      const spec = (id: string, kind: string, capacity = 1, bufferAfterMinutes = 0): ResourceSpec => ({
+        id,
+        kind,
+        capacity,
+        bufferBeforeMinutes: 0,
+        bufferAfterMinutes,
+      });
+      const withResources = (row: NewAppointmentRow, ...requests: ResourceSpec[][]): NewAppointmentRow => ({
+        ...row,
+        resources: requests.map((candidates) => ({ candidates })),
+      });
+      const hour = (offset: number) =>
+        at(new Date(Date.parse('2026-03-02T00:00:00Z') + offset * 3_600_000).toISOString());
+      const rowAt = (start: number, hours: number, providerId = randomUUID()) =>
+        newRow({ start: hour(start), durationMinutes: hours * 60, providerId });
+
+      check('holds every resource asked for, or none: a refused one leaves nothing written', async () => {
+        const [held] = await insertedOf([withResources(rowAt(9, 1), [spec(DEVICE, 'device')])]);
+        expect(held?.resources).toEqual([DEVICE]);
+        const both = withResources(rowAt(9, 1), [spec(ROOM_1, 'room')], [spec(DEVICE, 'device')]);
+        const error = await rejectionOf(insert([both]));
+        expect(error).toMatchObject({
+          code: 'UNAVAILABLE',
+          reasons: [{ code: 'RESOURCE_BUSY', resourceId: DEVICE, appointmentIds: [held?.id] }],
+        });
+        expect(await store.getAppointment(both.appointment.id)).toBeNull();
+        // The room was not taken by the refused booking: another can have it.
+        const [room] = await insertedOf([withResources(rowAt(9, 1), [spec(ROOM_1, 'room')])]);
+        expect(room?.resources).toEqual([ROOM_1]);
+      });
+
+      check('picks the first candidate with room, in the order given, and never one twice', async () => {
+        await insertedOf([withResources(rowAt(9, 1), [spec(ROOM_1, 'room')])]);
+        const [picked] = await insertedOf([withResources(rowAt(9, 1), [spec(ROOM_1, 'room'), spec(ROOM_2, 'room')])]);
+        expect(picked?.resources).toEqual([ROOM_2]);
+        const twoRooms = withResources(
+          rowAt(11, 1),
+          [spec(ROOM_1, 'room'), spec(ROOM_2, 'room')],
+          [spec(ROOM_1, 'room'), spec(ROOM_2, 'room')],
+        );
+        expect((await insertedOf([twoRooms]))[0]?.resources).toEqual([ROOM_1, ROOM_2]);
+        const none = await rejectionOf(
+          insert([withResources(rowAt(9, 1), [spec(ROOM_1, 'room'), spec(ROOM_2, 'room')])]),
+        );
+        expect(
+          (none as { reasons: Array<{ code: string; resourceId: string }> }).reasons.map((reason) => reason.resourceId),
+        ).toEqual([ROOM_1, ROOM_2]);
+      });
+
+      check('holds a resource for its own buffers too', async () => {
+        const cleaned = spec(ROOM_1, 'room', 1, 15);
+        await insertedOf([withResources(rowAt(9, 1), [cleaned])]);
+        // 10:00–10:15 is the room being cleaned.
+        const error = await rejectionOf(
+          insert([withResources(newRow({ start: hour(10), providerId: randomUUID() }), [cleaned])]),
+        );
+        expect(error).toMatchObject({ reasons: [{ code: 'RESOURCE_BUSY', resourceId: ROOM_1 }] });
+        expect(
+          (await insertedOf([withResources(newRow({ start: hour(10.25), providerId: randomUUID() }), [cleaned])]))[0]
+            ?.resources,
+        ).toEqual([ROOM_1]);
+      });
+
+      check('holds at most its capacity at any instant, counted by the peak overlap, not by seats', async () => {
+        const twoPlaces = spec(CLASS, 'class', 2);
+        // B[0,2) then A[1,5); B is cancelled; C[6,8); D[4,7) fits: at most two overlap anywhere.
+        const [b] = await insertedOf([withResources(rowAt(0, 2), [twoPlaces])]);
+        await insertedOf([withResources(rowAt(1, 4), [twoPlaces])]);
+        await store.applyChanges([
+          changeOf(b?.id ?? '', 1, {
+            status: 'cancelled',
+            cancelledAt: hour(0),
+            cancellationReason: 'x',
+            cancelledBy: 'u',
+          }),
+        ]);
+        await insertedOf([withResources(rowAt(6, 2), [twoPlaces])]);
+        expect((await insertedOf([withResources(rowAt(4, 3), [twoPlaces])]))[0]?.resources).toEqual([CLASS]);
+        // Now [4,5) holds A and D, and [6,7) holds C and D: both full.
+        for (const [start, hours] of [
+          [4.5, 0.25],
+          [6, 0.5],
+          [3, 4],
+        ] as const) {
+          const error = await rejectionOf(insert([withResources(rowAt(start, hours), [twoPlaces])]));
+          expect(error).toMatchObject({ reasons: [{ code: 'CAPACITY_FULL', resourceId: CLASS, capacity: 2 }] });
+        }
+        expect((await insertedOf([withResources(rowAt(5, 1), [twoPlaces])]))[0]?.resources).toEqual([CLASS]);
+      });
+
+      check('moves and frees its allocations with the appointment', async () => {
+        const [a] = await insertedOf([withResources(rowAt(9, 1), [spec(ROOM_1, 'room')])]);
+        const [b] = await insertedOf([withResources(rowAt(11, 1), [spec(ROOM_1, 'room')])]);
+        const moved = await rejectionOf(
+          store.applyChanges([changeOf(a?.id ?? '', 1, { start: hour(11.5), end: hour(12.5) })]),
+        );
+        expect(moved).toMatchObject({
+          reasons: [{ code: 'RESOURCE_BUSY', resourceId: ROOM_1, appointmentIds: [b?.id] }],
+        });
+        await store.applyChanges([
+          changeOf(b?.id ?? '', 1, {
+            status: 'cancelled',
+            cancelledAt: hour(0),
+            cancellationReason: 'x',
+            cancelledBy: 'u',
+          }),
+        ]);
+        const [after] = await store.applyChanges([changeOf(a?.id ?? '', 1, { start: hour(11.5), end: hour(12.5) })]);
+        expect(after?.resources).toEqual([ROOM_1]);
+        // Its old time is free again.
+        expect((await insertedOf([withResources(rowAt(9, 1), [spec(ROOM_1, 'room')])]))[0]?.resources).toEqual([
+          ROOM_1,
+        ]);
       });
     });
 

@@ -230,6 +230,7 @@ function appointment(overrides: Partial<Appointment> = {}): Appointment {
     seriesId: null,
     occurrenceIndex: null,
     recurrence: null,
+    resources: [],
     reminders: { email: null, sms: null, whatsapp: null },
     idempotencyKey: null,
     version: 1,
@@ -722,6 +723,9 @@ describe('toFhirSlots', () => {
       MIN_NOTICE: 'busy-unavailable',
       BEYOND_HORIZON: 'busy-unavailable',
       PERIOD_LIMIT: 'busy-unavailable',
+      RESOURCE_CLOSED: 'busy-unavailable',
+      RESOURCE_BUSY: 'busy-unavailable',
+      CAPACITY_FULL: 'busy-unavailable',
     });
     expect(Object.keys(SLOT_REASON_STATUS).sort()).toEqual([...UNAVAILABLE_REASON_CODES].sort());
   });

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeAppointmentFields } from '../../adapters/common/columns.js';
 import { createPostgresStore, type PostgresStore } from '../../adapters/postgres/index.js';
 import { createPostgresMigrator } from '../../adapters/postgres/migrations.js';
+import { POSTGRES_CODEC } from '../../adapters/postgres/schema.js';
 import {
   ConflictError,
   createPermissiveDirectory,
@@ -12,7 +14,7 @@ import {
   STATUS_TRANSITIONS,
 } from '../../src/index.js';
 import { ANY_HOUR_DIRECTORY, at, newRow, rejectionOf, WORKFLOW_PATHS } from '../fixtures.js';
-import { expectLegacySeriesUpgraded } from '../series-migration.js';
+import { expectLegacySeriesUpgraded, type LegacyWriter } from '../series-migration.js';
 import { postgresStores } from './schemas.js';
 
 const stores = postgresStores();
@@ -141,16 +143,92 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
     expect(await codeOf(client.query(`DELETE FROM "${store.schema}".appointment_audit_log`))).toBe('AK002');
   });
 
+  it('holds every resource guard for SQL written by hand, with its own codes', async () => {
+    const room = { id: 'pg-room', kind: 'room', capacity: 1, bufferBeforeMinutes: 0, bufferAfterMinutes: 0 };
+    const placesFor2 = { id: 'pg-class', kind: 'class', capacity: 2, bufferBeforeMinutes: 0, bufferAfterMinutes: 0 };
+    const booked = newRow({ start: at('2026-04-06T09:00:00Z'), providerId: 'pg-provider-r' });
+    await store.insertAppointments([{ ...booked, resources: [{ candidates: [room] }, { candidates: [placesFor2] }] }], {
+      onConflict: 'fail',
+    });
+    const at9 = { start: '2026-04-06T09:00:00Z', end: '2026-04-06T09:30:00Z' };
+    const table = (name: string) => `"${store.schema}".${name}`;
+    const id = booked.appointment.id;
+    // Capacity 1: the exclusion constraint or the counting trigger refuses; capacity 2: one more only.
+    expect(['23P01', 'AK008']).toContain(
+      await codeOf(insertRaw({ ...at9, provider_id: 'pg-provider-s', resources: JSON.stringify(['pg-room']) })),
+    );
+    await insertRaw({ ...at9, provider_id: 'pg-provider-s', resources: JSON.stringify(['pg-class']) });
+    expect(
+      await codeOf(insertRaw({ ...at9, provider_id: 'pg-provider-t', resources: JSON.stringify(['pg-class']) })),
+    ).toBe('AK008');
+    expect(
+      await codeOf(insertRaw({ ...at9, provider_id: 'pg-provider-u', resources: JSON.stringify(['nowhere']) })),
+    ).toBe('AK009');
+    expect(
+      await codeOf(
+        insertRaw({ ...at9, provider_id: 'pg-provider-u', resources: JSON.stringify(['pg-class', 'pg-class']) }),
+      ),
+    ).toBe('AK009');
+    expect(await codeOf(client.query(`UPDATE ${table('appointments')} SET resources = '[]' WHERE id = $1`, [id]))).toBe(
+      'AK009',
+    );
+    expect(
+      await codeOf(
+        client.query(
+          `UPDATE ${table('appointment_allocations')} SET occupied_end = occupied_end - interval '1 minute' WHERE appointment_id = $1`,
+          [id],
+        ),
+      ),
+    ).toBe('AK009');
+    expect(await codeOf(client.query(`DELETE FROM ${table('appointment_allocations')}`))).toBe('AK009');
+    expect(await codeOf(client.query(`TRUNCATE ${table('appointment_allocations')}`))).toBe('AK009');
+    expect(await codeOf(client.query(`DELETE FROM ${table('appointment_resources')}`))).toBe('AK009');
+    expect(
+      await codeOf(client.query(`UPDATE ${table('appointment_resources')} SET capacity = 1 WHERE id = 'pg-class'`)),
+    ).toBe('AK008');
+    // Counting under REPEATABLE READ could miss a booking committed after its snapshot: refused.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const repeatable = await codeOf(
+      insertRaw({
+        start: '2026-04-07T09:00:00Z',
+        end: '2026-04-07T09:30:00Z',
+        provider_id: 'pg-provider-x',
+        resources: JSON.stringify(['pg-class']),
+      }),
+    );
+    await client.query('ROLLBACK');
+    expect(repeatable).toBe('AK010');
+    // Moving the appointment by hand moves its allocations; cancelling frees them.
+    await client.query(
+      `UPDATE ${table('appointments')} SET start = start + interval '1 hour', "end" = "end" + interval '1 hour',
+         occupied_start = occupied_start + interval '1 hour', occupied_end = occupied_end + interval '1 hour' WHERE id = $1`,
+      [id],
+    );
+    await insertRaw({ ...at9, provider_id: 'pg-provider-v', resources: JSON.stringify(['pg-room']) });
+    await client.query(
+      `UPDATE ${table('appointments')} SET status = 'cancelled', cancelled_at = now(), cancellation_reason = 'x' WHERE id = $1`,
+      [id],
+    );
+    await insertRaw({
+      start: '2026-04-06T10:00:00Z',
+      end: '2026-04-06T10:30:00Z',
+      provider_id: 'pg-provider-w',
+      resources: JSON.stringify(['pg-room']),
+    });
+  });
+
   it('keeps every object in the configured schema', async () => {
     const { rows } = await client.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [store.schema],
     );
     expect(rows.map((row) => row.table_name)).toEqual([
+      'appointment_allocations',
       'appointment_audit_log',
       'appointment_idempotency_keys',
       'appointment_kit_migration_lock',
       'appointment_kit_migrations',
+      'appointment_resources',
       'appointments',
     ]);
     const publicTables = await client.query(
@@ -216,7 +294,9 @@ describe('PostgreSQL guards hold for every write form of hand-written SQL', () =
     const resurrected = { ...stored, status: 'scheduled', cancelled_at: null, cancellation_reason: null };
     const columns = Object.keys(resurrected);
     const values = columns.map((column) =>
-      column === 'metadata' || column === 'recurrence' ? JSON.stringify(resurrected[column]) : resurrected[column],
+      column === 'metadata' || column === 'recurrence' || column === 'resources'
+        ? JSON.stringify(resurrected[column])
+        : resurrected[column],
     );
     const insert = (tail: string) =>
       client.query(
@@ -566,8 +646,31 @@ describe('PostgreSQL migration 0003 on a series stored before segments', () => {
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(store.schema)}`.execute(old);
     const { error } = await createPostgresMigrator(old, store.schema).migrateTo('0002_hardening');
     expect(error).toBeUndefined();
+    const table = (name: string) => sql.table(`${store.schema}.${name}`);
+    const writer: LegacyWriter = {
+      async insert(appointment, audit) {
+        const { resources: _resources, ...columns } = encodeAppointmentFields(appointment, POSTGRES_CODEC);
+        const row: Record<string, unknown> = {
+          ...columns,
+          occupied_start: new Date(appointment.start.getTime() - appointment.bufferBeforeMinutes * 60_000),
+          occupied_end: new Date(appointment.end.getTime() + appointment.bufferAfterMinutes * 60_000),
+        };
+        await sql`INSERT INTO ${table('appointments')} (${sql.join(Object.keys(row).map((name) => sql.id(name)))})
+          VALUES (${sql.join(Object.values(row).map((value) => (value !== null && typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : value)))})`.execute(
+          old,
+        );
+        await sql`INSERT INTO ${table('appointment_audit_log')} (id, appointment_id, action, actor_id, at, version, changes)
+          VALUES (${audit.id}, ${audit.appointmentId}, ${audit.action}, ${audit.actorId}, ${audit.at}, 1, ${JSON.stringify(audit.changes)})`.execute(
+          old,
+        );
+      },
+      async move(id, start, end) {
+        await sql`UPDATE ${table('appointments')} SET start = ${start}, "end" = ${end}, occupied_start = ${start},
+          occupied_end = ${end}, version = version + 1 WHERE id = ${id}`.execute(old);
+      },
+    };
+    await expectLegacySeriesUpgraded(store, writer);
     await old.destroy();
-    await expectLegacySeriesUpgraded(store);
   });
 });
 

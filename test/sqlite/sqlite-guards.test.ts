@@ -175,6 +175,75 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
     );
   });
 
+  it('holds every resource guard for SQL written by hand', async () => {
+    const room = { id: 'room-1', kind: 'room', capacity: 1, bufferBeforeMinutes: 0, bufferAfterMinutes: 0 };
+    const placesFor2 = { id: 'class-1', kind: 'class', capacity: 2, bufferBeforeMinutes: 0, bufferAfterMinutes: 0 };
+    const booked = newRow({ start: at('2026-03-02T09:00:00Z'), providerId: 'provider-r' });
+    await store.insertAppointments([{ ...booked, resources: [{ candidates: [room] }, { candidates: [placesFor2] }] }], {
+      onConflict: 'fail',
+    });
+    const abort = (action: () => unknown) => {
+      try {
+        action();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'written';
+    };
+    // Another provider, the same room at an overlapping time: the allocation is refused.
+    expect(abort(() => insertRaw({ provider_id: 'provider-s', resources: '["room-1"]' }))).toBe('resource_capacity');
+    // A class of two takes one more, not two.
+    expect(abort(() => insertRaw({ provider_id: 'provider-s', resources: '["class-1"]' }))).toBe('written');
+    expect(abort(() => insertRaw({ provider_id: 'provider-t', resources: '["class-1"]' }))).toBe('resource_capacity');
+    expect(abort(() => insertRaw({ provider_id: 'provider-u', resources: '["nowhere"]' }))).toBe('unknown_resource');
+    expect(abort(() => insertRaw({ provider_id: 'provider-u', resources: '["class-1","class-1"]' }))).toBe(
+      'duplicate_resource',
+    );
+    const id = booked.appointment.id;
+    expect(abort(() => raw.prepare(`UPDATE appointments SET resources = '[]' WHERE id = ?`).run(id))).toBe(
+      'resources_are_fixed',
+    );
+    expect(
+      abort(() =>
+        raw
+          .prepare('UPDATE appointment_allocations SET occupied_end = occupied_end - 60000 WHERE appointment_id = ?')
+          .run(id),
+      ),
+    ).toBe('allocation_mismatch');
+    expect(
+      abort(() => raw.prepare('UPDATE appointment_allocations SET active = 0 WHERE appointment_id = ?').run(id)),
+    ).toBe('allocation_mismatch');
+    expect(abort(() => raw.prepare('DELETE FROM appointment_allocations').run())).toBe('allocations_are_never_deleted');
+    expect(abort(() => raw.prepare('DELETE FROM appointment_resources').run())).toBe('resources_are_never_deleted');
+    expect(
+      abort(() =>
+        raw
+          .prepare('INSERT INTO appointment_allocations VALUES (?, ?, ?, ?, 1)')
+          .run(id, 'room-1', Date.parse('2026-03-02T12:00:00Z'), Date.parse('2026-03-02T13:00:00Z')),
+      ),
+    ).toBe('allocation_mismatch');
+    // Two hold the class now: it cannot shrink to one place.
+    expect(abort(() => raw.prepare(`UPDATE appointment_resources SET capacity = 1 WHERE id = 'class-1'`).run())).toBe(
+      'resource_capacity',
+    );
+    // Moving the appointment by hand moves its allocations; cancelling frees them.
+    raw.prepare('UPDATE appointments SET start = start + 3600000, "end" = "end" + 3600000 WHERE id = ?').run(id);
+    expect(abort(() => insertRaw({ provider_id: 'provider-v', resources: '["room-1"]' }))).toBe('written');
+    raw
+      .prepare(`UPDATE appointments SET status = 'cancelled', cancelled_at = 1, cancellation_reason = 'x' WHERE id = ?`)
+      .run(id);
+    expect(
+      abort(() =>
+        insertRaw({
+          provider_id: 'provider-w',
+          start: Date.parse('2026-03-02T10:00:00Z'),
+          end: Date.parse('2026-03-02T10:30:00Z'),
+          resources: '["room-1"]',
+        }),
+      ),
+    ).toBe('written');
+  });
+
   it('records its migrations and does nothing on a second migrate', async () => {
     const before = raw.prepare('SELECT name FROM appointment_kit_migrations').all();
     await store.migrate();
@@ -183,6 +252,7 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
       { name: '0001_initial_schema' },
       { name: '0002_hardening' },
       { name: '0003_series_segments' },
+      { name: '0004_resources' },
     ]);
   });
 });

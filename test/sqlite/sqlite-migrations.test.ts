@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeAppointmentFields } from '../../adapters/common/columns.js';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
 import { createSqliteMigrator } from '../../adapters/sqlite/migrations.js';
+import { SQLITE_CODEC } from '../../adapters/sqlite/schema.js';
 import { createPermissiveDirectory, createScheduler } from '../../src/index.js';
-import { expectLegacySeriesUpgraded } from '../series-migration.js';
+import { expectLegacySeriesUpgraded, type LegacyWriter } from '../series-migration.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-migrations-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -81,6 +83,40 @@ describe('SQLite migration 0003 on a series stored before segments', () => {
     const { error } = await createSqliteMigrator(old).migrateTo('0002_hardening');
     expect(error).toBeUndefined();
     await old.destroy();
-    await expectLegacySeriesUpgraded(createSqliteStore({ filename: file }));
+    const writer: LegacyWriter = {
+      async insert(appointment, audit) {
+        const raw = new Database(file);
+        const { resources: _resources, ...columns } = encodeAppointmentFields(appointment, SQLITE_CODEC);
+        raw
+          .prepare(`INSERT INTO appointments (${Object.keys(columns)
+            .map((column) => `"${column}"`)
+            .join(', ')})
+            VALUES (${Object.keys(columns)
+              .map(() => '?')
+              .join(', ')})`)
+          .run(...Object.values(columns));
+        raw
+          .prepare(`INSERT INTO appointment_audit_log (id, appointment_id, action, actor_id, at, version, changes)
+            VALUES (?, ?, ?, ?, ?, ?, ?)`)
+          .run(
+            audit.id,
+            audit.appointmentId,
+            audit.action,
+            audit.actorId,
+            audit.at.getTime(),
+            1,
+            JSON.stringify(audit.changes),
+          );
+        raw.close();
+      },
+      async move(id, start, end) {
+        const raw = new Database(file);
+        raw
+          .prepare('UPDATE appointments SET start = ?, "end" = ?, version = version + 1 WHERE id = ?')
+          .run(start.getTime(), end.getTime(), id);
+        raw.close();
+      },
+    };
+    await expectLegacySeriesUpgraded(createSqliteStore({ filename: file }), writer);
   });
 });
