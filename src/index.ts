@@ -33,11 +33,14 @@ export {
 // The host's directory of providers and patients, and provider-profile checks
 export {
   checkProviderProfile,
+  checkResourceProfile,
   createPermissiveDirectory,
   createStaticDirectory,
   type ParticipantDirectory,
   type PatientProfile,
   type ProviderProfile,
+  RESOURCE_KIND,
+  type ResourceProfile,
   ROUND_THE_CLOCK_HOURS,
 } from './directory.js';
 // Errors
@@ -209,6 +212,9 @@ export type {
   NewAuditEntry,
   PageRequest,
   ReminderClaim,
+  ResourceAllocation,
+  ResourceRequest,
+  ResourceSpec,
   SeriesEdit,
   SeriesEditResult,
   StatisticsFilter,

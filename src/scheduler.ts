@@ -47,6 +47,7 @@ import {
 } from './local-time.js';
 import { occupiedRange, rangesOverlap } from './overlap.js';
 import { expandRecurrence } from './recurrence.js';
+import { roomFor } from './resources.js';
 import { normalizeRecurrenceRule } from './rrule-grammar.js';
 import {
   createSchemas,
@@ -83,6 +84,7 @@ import type {
   AppointmentPatch,
   AppointmentStore,
   NewAuditEntry,
+  ResourceAllocation,
   ResourceRequest,
   ResourceSpec,
 } from './store.js';
@@ -717,6 +719,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     );
     const moving = new Set(placements.flatMap((item) => (item.current === undefined ? [] : [item.current.id])));
     const others = around.bookings.filter((booking) => !moving.has(booking.id));
+    // The resources each placement holds (a series shares them): open then, and with room, leaving
+    // out the moving occurrences' own holds.
+    const resourceIds = [...new Set(placements.flatMap((item) => item.candidate.resources))];
+    const held = await heldResources(resourceIds);
+    const resourceReasons = await resourceCheck(
+      held.wanted,
+      Math.min(...ranges.map((range) => range.start.getTime())),
+      Math.max(...ranges.map((range) => range.end.getTime())),
+      moving,
+    );
+    const resourceRefusals = (candidate: Placement['candidate']): UnavailableReason[] =>
+      candidate.resources.length === 0
+        ? []
+        : [...held.closed, ...resourceReasons(candidate.start, candidate.durationMinutes)].filter(
+            (reason) => 'resourceId' in reason && candidate.resources.includes(reason.resourceId),
+          );
     const otherCounted = around.countedBookings?.filter((booking) => !moving.has(booking.id));
     const refused = new Map<string, SeriesEditSkip>(forced);
 
@@ -744,10 +762,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         },
         candidate.id,
       );
-      const reasons: UnavailableReason[] =
-        candidate.start.getTime() > at.getTime() || decision.reasons.some((reason) => reason.code === 'MIN_NOTICE')
-          ? [...decision.reasons]
-          : [{ code: 'MIN_NOTICE', earliestStart: at }, ...decision.reasons];
+      const reasons: UnavailableReason[] = [
+        ...(candidate.start.getTime() > at.getTime() || decision.reasons.some((reason) => reason.code === 'MIN_NOTICE')
+          ? decision.reasons
+          : [{ code: 'MIN_NOTICE' as const, earliestStart: at }, ...decision.reasons]),
+        ...resourceRefusals(candidate),
+      ];
       if (reasons.length === 0) return null;
       const conflictingIds = reasons.flatMap((reason) =>
         reason.code === 'BOOKED' || reason.code === 'BUFFER' ? [...reason.appointmentIds] : [],
@@ -951,7 +971,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return Promise.all(
       requests.map(async (request, index): Promise<WantedResource> => {
         if ('id' in request) {
-          const profile = await lookUp(request.id, `resources.${index}.id`);
+          const profile = await lookUp(request.id, `resources[${index}].id`);
           return { specs: [specOf(request.id, profile)], profiles: [profile] };
         }
         if (typeof listResources !== 'function') {
@@ -969,7 +989,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           if (profile.active && profile.kind === request.kind) found.push([id, profile]);
         }
         if (found.length === 0) {
-          throw ValidationError.forField(`resources.${index}.kind`, `No active resource of kind ${request.kind}`);
+          throw ValidationError.forField(`resources[${index}].kind`, `No active resource of kind ${request.kind}`);
         }
         return {
           specs: found.map(([id, profile]) => specOf(id, profile)),
@@ -977,6 +997,86 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         };
       }),
     );
+  }
+
+  /**
+   * What a set of wanted resources says about candidate times: for one start and duration, the
+   * reasons no resource of some request can be held (closed then, busy, or full), or none. It
+   * decides as the store does when it books: each request takes the first candidate open and with
+   * room, a candidate only once; room is counted by the peak overlap of the resource's active
+   * allocations, read once for `[fromMs, toMs)`.
+   */
+  async function resourceCheck(
+    wanted: readonly WantedResource[],
+    fromMs: number,
+    toMs: number,
+    excludeIds: ReadonlySet<string> = new Set(),
+  ): Promise<(start: Date, durationMinutes: number) => UnavailableReason[]> {
+    if (wanted.length === 0) return () => [];
+    const specs = wanted.flatMap((item) => item.specs);
+    const widest = Math.max(...specs.map((spec) => Math.max(spec.bufferBeforeMinutes, spec.bufferAfterMinutes)));
+    const allocations = await store.findAllocations(
+      [...new Set(specs.map((spec) => spec.id))],
+      new Date(fromMs - widest * MINUTE_MS),
+      new Date(toMs + widest * MINUTE_MS),
+    );
+    const byResource = new Map<string, ResourceAllocation[]>();
+    for (const allocation of allocations) {
+      if (excludeIds.has(allocation.appointmentId)) continue;
+      byResource.set(allocation.resourceId, [...(byResource.get(allocation.resourceId) ?? []), allocation]);
+    }
+    return (start, durationMinutes) => {
+      const picked = new Set<string>();
+      const reasons: UnavailableReason[] = [];
+      for (const item of wanted) {
+        const refusals: UnavailableReason[] = [];
+        const found = item.specs.findIndex((spec, position) => {
+          if (picked.has(spec.id)) return false;
+          if (!isResourceOpen(item.profiles[position] as ResourceProfile, start, durationMinutes)) {
+            refusals.push({ code: 'RESOURCE_CLOSED', resourceId: spec.id });
+            return false;
+          }
+          const refusal = roomFor(spec, byResource.get(spec.id) ?? [], start, durationMinutes);
+          if (refusal !== null) refusals.push(refusal);
+          return refusal === null;
+        });
+        if (found < 0) reasons.push(...refusals);
+        else picked.add((item.specs[found] as ResourceSpec).id);
+      }
+      return reasons;
+    };
+  }
+
+  /** Provider slots with what the resources say added: a slot a resource refuses is not available. */
+  function withResources(
+    slots: readonly TimeSlot[],
+    check: (start: Date, durationMinutes: number) => UnavailableReason[],
+    durationMinutes: number,
+  ): TimeSlot[] {
+    return slots.map((slot) => {
+      const reasons = [...slot.reasons, ...check(slot.start, durationMinutes)];
+      return { ...slot, available: reasons.length === 0, reasons };
+    });
+  }
+
+  /**
+   * The resources an appointment already holds, from the directory; one it no longer knows, or
+   * that is inactive now, is closed (`RESOURCE_CLOSED`) rather than an input error.
+   */
+  async function heldResources(
+    ids: readonly string[],
+  ): Promise<{ wanted: WantedResource[]; closed: UnavailableReason[] }> {
+    const wanted: WantedResource[] = [];
+    const closed: UnavailableReason[] = [];
+    for (const id of ids) {
+      try {
+        wanted.push(...(await resolveResources([{ id }])));
+      } catch (error) {
+        if (!(error instanceof NotFoundError) && !(error instanceof ValidationError)) throw error;
+        closed.push({ code: 'RESOURCE_CLOSED', resourceId: id });
+      }
+    }
+    return { wanted, closed };
   }
 
   /** Why each resource is closed for `[start, start + duration)`: outside its hours or a day it is closed. */
@@ -1287,14 +1387,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         startMs - booking.bufferBeforeMinutes * MINUTE_MS,
         startMs + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
       );
-      const { bookable, reasons } = explainBooking({
+      const decision = explainBooking({
         ...rulesOf(profile, type),
         ...booking,
         ...around,
         now: now(),
         start: request.start,
       });
-      return { bookable, reasons };
+      const held = await resourceCheck(
+        await resolveResources(request.resources ?? []),
+        startMs,
+        startMs + booking.durationMinutes * MINUTE_MS,
+      );
+      const reasons = [...decision.reasons, ...held(request.start, booking.durationMinutes)];
+      return { bookable: reasons.length === 0, reasons };
     },
 
     /** One appointment; `NotFoundError` if there is none. */
@@ -1356,11 +1462,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const profile = await provider(current.providerId);
         const type = typeOfAppointment(current);
         const decision = decide(profile, type, request.start, durationMinutes, at);
-        const closed = closedResources(
-          await resolveResources(current.resources.map((id) => ({ id }))),
-          request.start,
-          durationMinutes,
-        );
+        const held = await heldResources(current.resources);
+        const closed = [...held.closed, ...closedResources(held.wanted, request.start, durationMinutes)];
         if ((!decision.bookable || closed.length > 0) && override === undefined) {
           throw new UnavailableError([...decision.reasons, ...closed]);
         }
@@ -1679,13 +1782,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const pattern: SeriesPattern = {
           segments: [...series.segments.slice(0, -1), { ...segment, rule }],
         };
+        // The new occurrences hold the series' resources: the store picks them (and refuses with
+        // their reasons) as for any booking.
+        const { wanted } = await heldResources(template.resources);
+        const requests = wanted.map((item) => ({ candidates: item.specs }));
         const rows = accepted.map(({ candidate }) => {
-          const { confirmationCode: _code, ...appointment } = candidate as Appointment;
+          const { confirmationCode: _code, ...appointment } = { ...(candidate as Appointment), resources: [] };
           const limits = decide(profile, type, candidate.start, candidate.durationMinutes, at).limitChecks;
           return {
             appointment,
             audit: auditEntry(candidate.id, 'created', actor, at, 1, snapshot(appointment)),
             ...(limits.length > 0 && { limits }),
+            ...(requests.length > 0 && { resources: requests }),
           };
         });
         try {
@@ -1799,7 +1907,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         localToInstant(zone, firstDay, 0) - booking.bufferBeforeMinutes * MINUTE_MS,
         localToInstant(zone, lastDay + 1, 0) + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
       );
-      const slots = generateSlots({
+      const wanted = await resolveResources(request.resources ?? []);
+      const generated = generateSlots({
         ...rulesOf(profile, type),
         ...booking,
         from: firstDate,
@@ -1807,8 +1916,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         ...around,
         now: now(),
         ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
-        includeUnavailable: request.includeUnavailable ?? false,
+        // With resources, every provider slot is looked at: the resources may refuse it too.
+        includeUnavailable: (request.includeUnavailable ?? false) || wanted.length > 0,
       });
+      const slots =
+        wanted.length === 0
+          ? generated
+          : withResources(
+              generated,
+              await resourceCheck(
+                wanted,
+                localToInstant(zone, firstDay, 0),
+                localToInstant(zone, lastDay + 1, 0) + booking.durationMinutes * MINUTE_MS,
+              ),
+              booking.durationMinutes,
+            ).filter((slot) => slot.available || (request.includeUnavailable ?? false));
       return {
         providerId: request.providerId,
         timeZone: profile.timeZone,
@@ -1834,6 +1956,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (profile.horizonDays !== undefined) {
         lastDay = Math.min(lastDay, instantToDayNumber(zone, at.getTime()) + profile.horizonDays);
       }
+      const wanted = await resolveResources(request.resources ?? []);
       // Read bookings a fortnight at a time: most searches end in the first window.
       const found: TimeSlot[] = [];
       for (let windowStart = firstDay; windowStart <= lastDay && found.length < request.limit; windowStart += 14) {
@@ -1845,7 +1968,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           localToInstant(zone, windowStart, 0) - booking.bufferBeforeMinutes * MINUTE_MS,
           localToInstant(zone, windowEnd + 1, 0) + (booking.durationMinutes + booking.bufferAfterMinutes) * MINUTE_MS,
         );
-        const slots = generateSlots({
+        const generated = generateSlots({
           ...rulesOf(profile, type),
           ...booking,
           from: formatLocalDate(dayNumberToLocalDate(windowStart)),
@@ -1854,6 +1977,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           now: at,
           ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
         });
+        const slots =
+          wanted.length === 0
+            ? generated
+            : withResources(
+                generated,
+                await resourceCheck(
+                  wanted,
+                  localToInstant(zone, windowStart, 0),
+                  localToInstant(zone, windowEnd + 1, 0) + booking.durationMinutes * MINUTE_MS,
+                ),
+                booking.durationMinutes,
+              ).filter((slot) => slot.available);
         for (const slot of slots) {
           if (slot.start.getTime() < after.getTime()) continue;
           found.push(slot);

@@ -314,6 +314,45 @@ export function createSchemas(options: SchemaOptions = {}) {
   const type = z.enum(typeKeys as [string, ...string[]], { error: `Must be one of ${typeKeys.join(', ')}` });
   const status = z.enum(APPOINTMENT_STATUSES, { error: `Must be one of ${APPOINTMENT_STATUSES.join(', ')}` });
 
+  // Resources a booking holds besides its provider: `{ id }` one, `{ kind }` any of a kind.
+  const resourceRequests = z
+    .array(
+      z.union(
+        [
+          z.strictObject({ id }),
+          z.strictObject({
+            kind: z
+              .string({ error: 'Must be a resource kind' })
+              .regex(RESOURCE_KIND, 'Must be a resource kind: lower-case letters, digits, _ or -'),
+          }),
+        ],
+        { error: 'Must be { id } or { kind }' },
+      ),
+    )
+    .max(LIMITS.resourcesPerBooking, `At most ${LIMITS.resourcesPerBooking} resources`)
+    .superRefine((requests, context) => {
+      const ids = requests.flatMap((request) => ('id' in request ? [request.id] : []));
+      if (new Set(ids).size !== ids.length) {
+        context.addIssue({
+          code: 'custom',
+          message: 'Must not name a resource twice',
+          params: { code: 'duplicate' },
+        });
+      }
+    });
+  // In a query string, the same list as JSON text: resources=[{"kind":"room"}].
+  const resourceQuery = z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }, resourceRequests) as unknown as z.ZodType<
+    z.output<typeof resourceRequests>,
+    z.input<typeof resourceRequests> | string
+  >;
+
   const createAppointment = z.strictObject({
     patientId: id,
     providerId: id,
@@ -325,32 +364,7 @@ export function createSchemas(options: SchemaOptions = {}) {
     metadata: metadata.optional(),
     recurrence: recurrenceSchema.optional(),
     idempotencyKey: storableString(LIMITS.idempotencyKeyLength).min(1, 'Must not be empty').optional(),
-    resources: z
-      .array(
-        z.union(
-          [
-            z.strictObject({ id }),
-            z.strictObject({
-              kind: z
-                .string({ error: 'Must be a resource kind' })
-                .regex(RESOURCE_KIND, 'Must be a resource kind: lower-case letters, digits, _ or -'),
-            }),
-          ],
-          { error: 'Must be { id } or { kind }' },
-        ),
-      )
-      .max(LIMITS.resourcesPerBooking, `At most ${LIMITS.resourcesPerBooking} resources`)
-      .superRefine((requests, context) => {
-        const ids = requests.flatMap((request) => ('id' in request ? [request.id] : []));
-        if (new Set(ids).size !== ids.length) {
-          context.addIssue({
-            code: 'custom',
-            message: 'Must not name a resource twice',
-            params: { code: 'duplicate' },
-          });
-        }
-      })
-      .optional(),
+    resources: resourceRequests.optional(),
   });
 
   const updateAppointment = z
@@ -419,6 +433,7 @@ export function createSchemas(options: SchemaOptions = {}) {
     });
 
   const durationChoice = {
+    resources: resourceQuery.optional(),
     type: type.optional(),
     durationMinutes: durationMinutes.optional(),
   };

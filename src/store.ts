@@ -106,6 +106,9 @@ export interface AppointmentStore {
    */
   findCountedBookings(providerId: string, from: Date, to: Date): Promise<CountedBooking[]>;
 
+  /** The active allocations of these resources whose ranges meet `[from, to)`, by start. */
+  findAllocations(resourceIds: readonly string[], from: Date, to: Date): Promise<ResourceAllocation[]>;
+
   /** Counts computed by the database (aggregates, not loaded rows). */
   statistics(filter: StatisticsFilter, windows: UpcomingWindows): Promise<StoreStatistics>;
 
@@ -150,6 +153,14 @@ export interface NewAppointmentRow {
    * (`'fail'`: `UnavailableError` with `RESOURCE_BUSY` / `CAPACITY_FULL` reasons, or skips it).
    */
   readonly resources?: readonly ResourceRequest[];
+}
+
+/** An appointment's hold on a resource: its range (the appointment's time widened by the resource's buffers). */
+export interface ResourceAllocation {
+  readonly resourceId: string;
+  readonly appointmentId: string;
+  readonly start: Date;
+  readonly end: Date;
 }
 
 /** One resource a booking needs: the candidates, in the order to try them. */

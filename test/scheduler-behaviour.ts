@@ -500,10 +500,10 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
           await rejectionOf(
             scheduler.book(withRoom('2026-03-02T15:00:00Z', [{ id: RESOURCES.closedRoom }]), receptionist),
           ),
-        ).toMatchObject({ issues: [{ path: 'resources.0.id' }] });
+        ).toMatchObject({ issues: [{ path: 'resources[0].id' }] });
         expect(
           await rejectionOf(scheduler.book(withRoom('2026-03-02T15:00:00Z', [{ kind: 'sauna' }]), receptionist)),
-        ).toMatchObject({ issues: [{ path: 'resources.0.kind' }] });
+        ).toMatchObject({ issues: [{ path: 'resources[0].kind' }] });
         expect(
           await rejectionOf(
             scheduler.book(
@@ -545,6 +545,111 @@ export function runSchedulerBehaviour(name: string, createStore: () => Promise<A
         expect(
           await rejectionOf(scheduler.reschedule(extra.id, { start: '2026-03-03T15:00:00Z' }, receptionist)),
         ).toMatchObject({ reasons: [{ code: 'CAPACITY_FULL' }] });
+      });
+
+      it('offers only times the resources admit, with the same reasons booking gives, and books every one it offers', async () => {
+        await scheduler.book(withRoom('2026-03-02T15:00:00Z', [{ id: RESOURCES.room1 }]), receptionist);
+        await scheduler.book(
+          withRoom('2026-03-02T15:00:00Z', [{ id: RESOURCES.room2 }], { providerId: PEOPLE.lordHowe }),
+          receptionist,
+        );
+        const query = {
+          providerId: PEOPLE.anyHour,
+          date: '2026-03-02',
+          durationMinutes: 30,
+          stepMinutes: 15,
+          resources: JSON.stringify([{ kind: 'room' }]),
+        };
+        const { slots } = await scheduler.availability({ ...query, includeUnavailable: true });
+        const at = (iso: string) => slots.find((slot) => slot.start.toISOString() === iso);
+        // 10:15 New York: both rooms in use; 10:30: the first is being cleaned, the second is free.
+        expect(at('2026-03-02T15:15:00.000Z')?.reasons).toMatchObject([
+          { code: 'RESOURCE_BUSY', resourceId: RESOURCES.room1 },
+          { code: 'RESOURCE_BUSY', resourceId: RESOURCES.room2 },
+        ]);
+        expect(at('2026-03-02T15:30:00.000Z')?.available).toBe(true);
+        expect(
+          await scheduler.explain({
+            providerId: PEOPLE.anyHour,
+            start: '2026-03-02T15:15:00Z',
+            durationMinutes: 30,
+            resources: [{ kind: 'room' }],
+          }),
+        ).toMatchObject({ bookable: false, reasons: [{ code: 'RESOURCE_BUSY' }, { code: 'RESOURCE_BUSY' }] });
+        // Offered means bookable: every offered slot between 09:00 and 11:00 books, each then freed.
+        const offered = (await scheduler.availability(query)).slots.filter(
+          (slot) => slot.start >= new Date('2026-03-02T14:00:00Z') && slot.start < new Date('2026-03-02T16:00:00Z'),
+        );
+        expect(offered.map((slot) => slot.start.toISOString())).not.toContain('2026-03-02T15:15:00.000Z');
+        for (const slot of offered) {
+          const { appointment } = await scheduler.book(
+            {
+              patientId: PEOPLE.bob,
+              providerId: PEOPLE.anyHour,
+              type: 'follow_up',
+              start: slot.start,
+              resources: [{ kind: 'room' }],
+            },
+            receptionist,
+          );
+          await scheduler.cancel(appointment.id, { reason: 'checked' }, receptionist);
+        }
+        const suggested = await scheduler.suggest({
+          providerId: PEOPLE.anyHour,
+          after: '2026-03-02T15:00:00Z',
+          durationMinutes: 30,
+          stepMinutes: 15,
+          limit: 2,
+          resources: [{ id: RESOURCES.room1 }],
+        });
+        // The first room is busy until 10:45 (its session, then cleaning).
+        expect(suggested.map((slot) => slot.start.toISOString())).toEqual([
+          '2026-03-02T15:45:00.000Z',
+          '2026-03-02T16:00:00.000Z',
+        ]);
+      });
+
+      it('gives a room asked for by id before any of a kind takes it, and names the room this booking already holds', async () => {
+        const { appointment } = await scheduler.book(
+          withRoom('2026-03-02T15:00:00Z', [{ kind: 'room' }, { id: RESOURCES.room1 }]),
+          receptionist,
+        );
+        expect(appointment.resources).toEqual([RESOURCES.room2, RESOURCES.room1]);
+        const three = await rejectionOf(
+          scheduler.book(
+            withRoom('2026-03-03T15:00:00Z', [{ kind: 'room' }, { kind: 'room' }, { kind: 'room' }]),
+            receptionist,
+          ),
+        );
+        expect(three).toMatchObject({ code: 'UNAVAILABLE' });
+        expect((three as { reasons: unknown[] }).reasons.length).toBeGreaterThan(0);
+      });
+
+      it('keeps series edits inside the resources: closed hours and a taken room are refused or skipped with reasons', async () => {
+        const { series } = await scheduler.book(
+          withRoom('2026-03-02T15:00:00Z', [{ id: RESOURCES.ultrasound }], {
+            recurrence: { frequency: 'daily', maxOccurrences: 2 },
+          }),
+          receptionist,
+        );
+        const seriesId = series?.seriesId ?? '';
+        // The ultrasound closes at noon: a move to 15:00 New York is refused, naming it.
+        expect(await rejectionOf(scheduler.moveSeries(seriesId, { time: '15:00' }, receptionist))).toMatchObject({
+          code: 'UNAVAILABLE',
+          reasons: [{ code: 'RESOURCE_CLOSED', resourceId: RESOURCES.ultrasound }],
+        });
+        // The next day's ultrasound slot is taken: an extension skips it, with the reason.
+        const blocker = await book('2026-03-04T15:00:00Z', {
+          providerId: PEOPLE.lordHowe,
+          resources: [{ id: RESOURCES.ultrasound }],
+        });
+        const extended = await scheduler.extendSeries(seriesId, { count: 2 }, receptionist);
+        expect(extended.created.map((item) => [item.start.toISOString(), item.resources])).toEqual([
+          ['2026-03-05T15:00:00.000Z', [RESOURCES.ultrasound]],
+        ]);
+        expect(extended.skipped).toMatchObject([
+          { reasons: [{ code: 'RESOURCE_BUSY', resourceId: RESOURCES.ultrasound, appointmentIds: [blocker.id] }] },
+        ]);
       });
 
       it('books a series with its room at every occurrence, skipping the ones the room is taken for', async () => {

@@ -403,6 +403,11 @@ function resources(schema: string): Migration {
             IF TG_OP = 'UPDATE' AND (NEW.appointment_id <> OLD.appointment_id OR NEW.resource_id <> OLD.resource_id) THEN
               RAISE EXCEPTION 'an allocation keeps its appointment and resource' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
             END IF;
+            -- The resource's lock first: its capacity and every allocation are read after it.
+            IF current_setting('transaction_isolation') <> 'read committed' THEN
+              RAISE EXCEPTION 'a resource is counted at READ COMMITTED' USING ERRCODE = '${SQLSTATE.resourceCountNeedsReadCommitted}';
+            END IF;
+            PERFORM pg_advisory_xact_lock(${lockKey('NEW.resource_id')});
             SELECT * INTO held FROM ${s}.appointment_resources WHERE id = NEW.resource_id;
             NEW.single := held.capacity = 1;
             IF NOT EXISTS (
@@ -415,10 +420,6 @@ function resources(schema: string): Migration {
               RAISE EXCEPTION 'an allocation says what its appointment says' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
             END IF;
             IF NEW.active THEN
-              IF current_setting('transaction_isolation') = 'repeatable read' THEN
-                RAISE EXCEPTION 'a resource is counted at READ COMMITTED or SERIALIZABLE' USING ERRCODE = '${SQLSTATE.resourceCountNeedsReadCommitted}';
-              END IF;
-              PERFORM pg_advisory_xact_lock(${lockKey('NEW.resource_id')});
               SELECT coalesce(max((
                 SELECT count(*) FROM ${s}.appointment_allocations b
                 WHERE b.resource_id = NEW.resource_id AND b.active AND b.appointment_id <> NEW.appointment_id
@@ -448,6 +449,10 @@ function resources(schema: string): Migration {
             IF TG_OP = 'DELETE' OR TG_OP = 'TRUNCATE' THEN
               RAISE EXCEPTION 'resources are never deleted' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
             END IF;
+            IF current_setting('transaction_isolation') <> 'read committed' THEN
+              RAISE EXCEPTION 'a resource is counted at READ COMMITTED' USING ERRCODE = '${SQLSTATE.resourceCountNeedsReadCommitted}';
+            END IF;
+            PERFORM pg_advisory_xact_lock(${lockKey('NEW.id')});
             IF NEW.capacity < OLD.capacity AND EXISTS (
               SELECT 1 FROM ${s}.appointment_allocations x
               WHERE x.resource_id = NEW.id AND x.active AND NEW.capacity < (

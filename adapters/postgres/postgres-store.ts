@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from '../../src/errors.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
+import { pickResources, roomFor } from '../../src/resources.js';
 import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, NON_OCCUPYING_STATUSES, UPCOMING_STATUSES } from '../../src/status.js';
 import type * as Contract from '../../src/store.js';
@@ -436,13 +437,22 @@ class PostgresAppointmentStore implements PostgresStore {
   async #recordResources(trx: Trx, requests: readonly Contract.ResourceRequest[]): Promise<void> {
     const specs = new Map(requests.flatMap((request) => request.candidates).map((spec) => [spec.id, spec]));
     await this.#lockResources(trx, [...specs.keys()]);
+    const resources = this.#table('appointment_resources');
+    const allocations = this.#table('appointment_allocations');
     for (const spec of specs.values()) {
-      await sql`INSERT INTO ${this.#table('appointment_resources')} (id, kind, capacity, buffer_before_minutes, buffer_after_minutes)
+      // A lower capacity is recorded only once the allocations fit it: until then the database
+      // keeps the higher one as its guard (the store's own checks already count with the lower).
+      await sql`INSERT INTO ${resources} AS r (id, kind, capacity, buffer_before_minutes, buffer_after_minutes)
         VALUES (${spec.id}, ${spec.kind}, ${spec.capacity}, ${spec.bufferBeforeMinutes}, ${spec.bufferAfterMinutes})
-        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, capacity = excluded.capacity,
-          buffer_before_minutes = excluded.buffer_before_minutes, buffer_after_minutes = excluded.buffer_after_minutes
-        WHERE (${this.#table('appointment_resources')}.kind, ${this.#table('appointment_resources')}.capacity,
-               ${this.#table('appointment_resources')}.buffer_before_minutes, ${this.#table('appointment_resources')}.buffer_after_minutes)
+        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, buffer_before_minutes = excluded.buffer_before_minutes,
+          buffer_after_minutes = excluded.buffer_after_minutes,
+          capacity = CASE WHEN excluded.capacity >= r.capacity OR NOT EXISTS (
+            SELECT 1 FROM ${allocations} AS x
+            WHERE x.resource_id = r.id AND x.active AND excluded.capacity < (
+              SELECT count(*) FROM ${allocations} AS b
+              WHERE b.resource_id = r.id AND b.active AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start)
+          ) THEN excluded.capacity ELSE r.capacity END
+        WHERE (r.kind, r.capacity, r.buffer_before_minutes, r.buffer_after_minutes)
           IS DISTINCT FROM (excluded.kind, excluded.capacity, excluded.buffer_before_minutes, excluded.buffer_after_minutes)`.execute(
         trx,
       );
@@ -457,63 +467,49 @@ class PostgresAppointmentStore implements PostgresStore {
     }
   }
 
-  /** For each request, the first candidate with room at the appointment's time, or why none has. */
+  /** For each request, a candidate with room at the appointment's time (under the resources' locks), or why none has. */
   async #pickResources(
     trx: Trx,
     appointment: Contract.NewAppointmentRow['appointment'],
     requests: readonly Contract.ResourceRequest[],
   ): Promise<{ readonly ids: string[] } | { readonly reasons: UnavailableReason[] }> {
-    const ids: string[] = [];
-    for (const request of requests) {
-      const reasons: UnavailableReason[] = [];
-      let picked: string | undefined;
-      for (const spec of request.candidates) {
-        if (ids.includes(spec.id)) continue;
-        const refusal = isOccupyingStatus(appointment.status)
-          ? await this.#resourceRefusal(trx, appointment, spec)
-          : null;
-        if (refusal === null) {
-          picked = spec.id;
-          break;
-        }
-        reasons.push(refusal);
-      }
-      if (picked === undefined) return { reasons };
-      ids.push(picked);
-    }
-    return { ids };
+    const held = await this.#allocationsAround(
+      trx,
+      appointment,
+      requests.flatMap((request) => request.candidates),
+    );
+    return pickResources(appointment, requests, (spec) =>
+      roomFor(spec, held, appointment.start, appointment.durationMinutes),
+    );
   }
 
-  /** Why `spec` has no room for the appointment (counted under the resource's lock), or null. */
-  async #resourceRefusal(
+  /** The active allocations of `specs` around an appointment's time (the widest buffer), but its own. */
+  async #allocationsAround(
     trx: Trx,
     appointment: Pick<Appointment, 'id' | 'start' | 'end'>,
-    spec: Contract.ResourceSpec,
-  ): Promise<UnavailableReason | null> {
-    const allocations = this.#table('appointment_allocations');
-    const start = new Date(appointment.start.getTime() - spec.bufferBeforeMinutes * 60_000);
-    const end = new Date(appointment.end.getTime() + spec.bufferAfterMinutes * 60_000);
-    const { rows } = await sql<{ peak: number }>`
-      SELECT coalesce(max((
-        SELECT count(*) FROM ${allocations} AS b
-        WHERE b.resource_id = ${spec.id} AND b.active AND b.appointment_id <> ${appointment.id}
-          AND b.occupied_start <= p.at AND b.occupied_end > p.at
-      )), 0)::integer AS peak
-      FROM (
-        SELECT ${start}::timestamptz AS at
-        UNION
-        SELECT c.occupied_start FROM ${allocations} AS c
-        WHERE c.resource_id = ${spec.id} AND c.active AND c.appointment_id <> ${appointment.id}
-          AND c.occupied_start > ${start}::timestamptz AND c.occupied_start < ${end}::timestamptz
-      ) AS p`.execute(trx);
-    if ((rows[0]?.peak ?? 0) < spec.capacity) return null;
-    if (spec.capacity > 1) return { code: 'CAPACITY_FULL', resourceId: spec.id, capacity: spec.capacity };
-    const holders = await sql<{ id: string }>`
-      SELECT appointment_id AS id FROM ${allocations}
-      WHERE resource_id = ${spec.id} AND active AND appointment_id <> ${appointment.id}
-        AND tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)')
-      ORDER BY occupied_start, appointment_id`.execute(trx);
-    return { code: 'RESOURCE_BUSY', resourceId: spec.id, appointmentIds: holders.rows.map((row) => row.id) };
+    specs: readonly Contract.ResourceSpec[],
+  ): Promise<Contract.ResourceAllocation[]> {
+    if (specs.length === 0) return [];
+    const widest = Math.max(...specs.map((spec) => Math.max(spec.bufferBeforeMinutes, spec.bufferAfterMinutes)));
+    const from = new Date(appointment.start.getTime() - widest * 60_000);
+    const to = new Date(appointment.end.getTime() + widest * 60_000);
+    const { rows } = await sql<{
+      resource_id: string;
+      appointment_id: string;
+      occupied_start: Date;
+      occupied_end: Date;
+    }>`
+      SELECT resource_id, appointment_id, occupied_start, occupied_end FROM ${this.#table('appointment_allocations')}
+      WHERE active AND appointment_id <> ${appointment.id} AND resource_id = ANY(${[...new Set(specs.map((spec) => spec.id))]}::text[])
+        AND tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')`.execute(
+      trx,
+    );
+    return rows.map((row) => ({
+      resourceId: row.resource_id,
+      appointmentId: row.appointment_id,
+      start: row.occupied_start,
+      end: row.occupied_end,
+    }));
   }
 
   /** The resources of appointments as recorded. */
@@ -715,12 +711,9 @@ class PostgresAppointmentStore implements PostgresStore {
       const next: Appointment = { ...before, ...change.set, ...stamp };
       if (!deferLimits) await this.#checkChangeLimits(trx, next, change);
       if (occupancyTouched(change) && isOccupyingStatus(next.status)) {
-        const reasons: UnavailableReason[] = [];
-        for (const resourceId of next.resources) {
-          const spec = specs.get(resourceId);
-          const refusal = spec === undefined ? null : await this.#resourceRefusal(trx, next, spec);
-          if (refusal !== null) reasons.push(refusal);
-        }
+        const held = next.resources.flatMap((resourceId) => specs.get(resourceId) ?? []);
+        const around = await this.#allocationsAround(trx, next, held);
+        const reasons = held.flatMap((spec) => roomFor(spec, around, next.start, next.durationMinutes) ?? []);
         if (reasons.length > 0) throw new UnavailableError(reasons);
       }
       onWrite({ change, before, next });
@@ -850,6 +843,28 @@ class PostgresAppointmentStore implements PostgresStore {
         start: POSTGRES_CODEC.decodeInstant(row.start),
         type: row.type,
         durationMinutes: row.duration_minutes,
+      }));
+    });
+  }
+
+  findAllocations(resourceIds: readonly string[], from: Date, to: Date): Promise<Contract.ResourceAllocation[]> {
+    if (resourceIds.length === 0) return Promise.resolve([]);
+    return this.#run(async () => {
+      const { rows } = await sql<{
+        resource_id: string;
+        appointment_id: string;
+        occupied_start: Date;
+        occupied_end: Date;
+      }>`
+        SELECT resource_id, appointment_id, occupied_start, occupied_end FROM ${this.#table('appointment_allocations')}
+        WHERE active AND resource_id = ANY(${[...resourceIds]}::text[])
+          AND tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')
+        ORDER BY occupied_start, appointment_id`.execute(this.#rootDb);
+      return rows.map((row) => ({
+        resourceId: row.resource_id,
+        appointmentId: row.appointment_id,
+        start: row.occupied_start,
+        end: row.occupied_end,
       }));
     });
   }

@@ -26,7 +26,7 @@ export const SQLSTATE = {
   resourceCapacity: 'AK008',
   /** An appointment's resources are unknown, repeated or changed, or an allocation does not match them. */
   resourceMismatch: 'AK009',
-  /** A resource capacity check ran above READ COMMITTED, where its count could predate its lock. */
+  /** A resource was counted at another level than READ COMMITTED, where the count could predate its lock. */
   resourceCountNeedsReadCommitted: 'AK010',
   diskFull: '53100',
   lockNotAvailable: '55P03',

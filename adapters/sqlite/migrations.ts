@@ -378,6 +378,17 @@ const resources: Migration = {
               WHERE b.resource_id = NEW.id AND b.active = 1
                 AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start));
         END`,
+      // A REPLACE (which deletes without firing delete triggers) may not lower it either.
+      `CREATE TRIGGER appointment_resources_replace BEFORE INSERT ON ${r}
+        WHEN EXISTS (SELECT 1 FROM ${r} WHERE id = NEW.id AND capacity > NEW.capacity)
+        BEGIN
+          SELECT RAISE(ABORT, 'resource_capacity') WHERE EXISTS (
+            SELECT 1 FROM ${allocations} AS x
+            WHERE x.resource_id = NEW.id AND x.active = 1 AND NEW.capacity < (
+              SELECT count(*) FROM ${allocations} AS b
+              WHERE b.resource_id = NEW.id AND b.active = 1
+                AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start));
+        END`,
       `CREATE TRIGGER appointment_resources_no_delete BEFORE DELETE ON ${r}
         BEGIN SELECT RAISE(ABORT, 'resources_are_never_deleted'); END`,
     ];

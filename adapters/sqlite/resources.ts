@@ -1,97 +1,121 @@
 import type { SqliteDatabase } from 'kysely';
 import type { Appointment } from '../../src/appointment.js';
 import { MAX_OCCUPIED_MS } from '../../src/limits.js';
+import { pickResources, roomFor } from '../../src/resources.js';
 import type { UnavailableReason } from '../../src/slots.js';
-import { isOccupyingStatus } from '../../src/status.js';
 import type * as Contract from '../../src/store.js';
-import { peakAllocationsSql } from './migrations.js';
 import { TABLES } from './schema.js';
 
 const MINUTE_MS = 60_000;
 
-/** The peak allocation count: parameters resource, appointment, start, resource, appointment, start, end. */
-const PEAK_SQL = `SELECT (${peakAllocationsSql('?', '?', '?', '?')}) AS peak`;
-const peakParameters = (resource: string, appointment: string, start: number, end: number) => [
-  resource,
-  appointment,
-  start,
-  resource,
-  appointment,
-  start,
-  end,
-];
+// Parameters: id, capacity (the capacity the allocations would have to fit).
+const FITS_SQL = `NOT EXISTS (
+    SELECT 1 FROM ${TABLES.allocations} AS x
+    WHERE x.resource_id = ? AND x.active = 1 AND ? < (
+      SELECT count(*) FROM ${TABLES.allocations} AS b
+      WHERE b.resource_id = x.resource_id AND b.active = 1
+        AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start))`;
+const EXISTING_RESOURCE_SQL = `SELECT kind, capacity, buffer_before_minutes, buffer_after_minutes FROM ${TABLES.resources} WHERE id = ?`;
+const INSERT_RESOURCE_SQL = `INSERT INTO ${TABLES.resources} (id, kind, capacity, buffer_before_minutes, buffer_after_minutes)
+  VALUES (?, ?, ?, ?, ?)`;
+// A lower capacity is recorded only once the allocations fit it: until then the database keeps
+// the higher one as its guard (the store's own checks already count with the lower one).
+// Parameters: kind, capacity, then FITS_SQL's id and capacity, capacity, before, after, id.
+const UPDATE_RESOURCE_SQL = `UPDATE ${TABLES.resources} SET kind = ?,
+    capacity = CASE WHEN ? >= capacity OR ${FITS_SQL} THEN ? ELSE capacity END,
+    buffer_before_minutes = ?, buffer_after_minutes = ?
+  WHERE id = ?`;
 
-/** The appointments holding a resource over a range (for `RESOURCE_BUSY`). */
-const HOLDERS_SQL = `SELECT appointment_id AS id FROM ${TABLES.allocations}
-  WHERE resource_id = ? AND active = 1 AND appointment_id <> ?
-    AND occupied_start > ? AND occupied_start < ? AND occupied_end > ?
-  ORDER BY occupied_start, appointment_id`;
-
-const UPSERT_RESOURCE_SQL = `INSERT INTO ${TABLES.resources} (id, kind, capacity, buffer_before_minutes, buffer_after_minutes)
-  VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, capacity = excluded.capacity,
-    buffer_before_minutes = excluded.buffer_before_minutes, buffer_after_minutes = excluded.buffer_after_minutes
-  WHERE kind <> excluded.kind OR capacity <> excluded.capacity
-    OR buffer_before_minutes <> excluded.buffer_before_minutes OR buffer_after_minutes <> excluded.buffer_after_minutes`;
-
-/** Records the resources' profiles as the directory gave them (new allocations follow them). */
+/**
+ * Records the resources' profiles as the directory gave them (new allocations follow them),
+ * never failing a booking over it: a capacity lower than what is held is recorded once it fits.
+ */
 export function recordResources(database: SqliteDatabase, requests: readonly Contract.ResourceRequest[]): void {
   for (const spec of requests.flatMap((request) => request.candidates)) {
-    database
-      .prepare(UPSERT_RESOURCE_SQL)
-      .run([spec.id, spec.kind, spec.capacity, spec.bufferBeforeMinutes, spec.bufferAfterMinutes]);
+    const [existing] = database.prepare(EXISTING_RESOURCE_SQL).all([spec.id]) as Array<{
+      kind: string;
+      capacity: number;
+      buffer_before_minutes: number;
+      buffer_after_minutes: number;
+    }>;
+    if (existing === undefined) {
+      database
+        .prepare(INSERT_RESOURCE_SQL)
+        .run([spec.id, spec.kind, spec.capacity, spec.bufferBeforeMinutes, spec.bufferAfterMinutes]);
+    } else if (
+      existing.kind !== spec.kind ||
+      existing.capacity !== spec.capacity ||
+      existing.buffer_before_minutes !== spec.bufferBeforeMinutes ||
+      existing.buffer_after_minutes !== spec.bufferAfterMinutes
+    ) {
+      database
+        .prepare(UPDATE_RESOURCE_SQL)
+        .run([
+          spec.kind,
+          spec.capacity,
+          spec.id,
+          spec.capacity,
+          spec.capacity,
+          spec.bufferBeforeMinutes,
+          spec.bufferAfterMinutes,
+          spec.id,
+        ]);
+    }
   }
 }
 
-/** The range an appointment holds a resource for: its time widened by the resource's buffers. */
-function heldRange(appointment: Pick<Appointment, 'start' | 'end'>, spec: Contract.ResourceSpec) {
-  return {
-    start: appointment.start.getTime() - spec.bufferBeforeMinutes * MINUTE_MS,
-    end: appointment.end.getTime() + spec.bufferAfterMinutes * MINUTE_MS,
-  };
-}
+const ALLOCATIONS_SQL = (count: number) => `SELECT resource_id, appointment_id, occupied_start, occupied_end
+  FROM ${TABLES.allocations}
+  WHERE active = 1 AND appointment_id <> ? AND resource_id IN (${Array.from({ length: count }, () => '?').join(', ')})
+    AND occupied_start > ? AND occupied_start < ? AND occupied_end > ?`;
 
-/** Why `spec` has no room for the appointment, or null if it has. */
-export function resourceRefusal(
+/**
+ * The active allocations of `specs` around an appointment's time (widened by the widest buffer),
+ * leaving out the appointment's own: read inside the writing transaction.
+ */
+export function allocationsAround(
   database: SqliteDatabase,
   appointment: Pick<Appointment, 'id' | 'start' | 'end'>,
-  spec: Contract.ResourceSpec,
-): UnavailableReason | null {
-  const { start, end } = heldRange(appointment, spec);
-  const [row] = database.prepare(PEAK_SQL).all(peakParameters(spec.id, appointment.id, start, end)) as Array<{
-    peak: number;
-  }>;
-  if ((row?.peak ?? 0) < spec.capacity) return null;
-  if (spec.capacity > 1) return { code: 'CAPACITY_FULL', resourceId: spec.id, capacity: spec.capacity };
-  const holders = database
-    .prepare(HOLDERS_SQL)
-    .all([spec.id, appointment.id, start - MAX_OCCUPIED_MS, end, start])
-    .map((found) => (found as { id: string }).id);
-  return { code: 'RESOURCE_BUSY', resourceId: spec.id, appointmentIds: holders };
+  specs: readonly Contract.ResourceSpec[],
+): Contract.ResourceAllocation[] {
+  if (specs.length === 0) return [];
+  const widest = Math.max(...specs.map((spec) => Math.max(spec.bufferBeforeMinutes, spec.bufferAfterMinutes)));
+  const from = appointment.start.getTime() - widest * MINUTE_MS;
+  const to = appointment.end.getTime() + widest * MINUTE_MS;
+  const ids = [...new Set(specs.map((spec) => spec.id))];
+  return (
+    database
+      .prepare(ALLOCATIONS_SQL(ids.length))
+      .all([appointment.id, ...ids, from - MAX_OCCUPIED_MS, to, from]) as Array<{
+      resource_id: string;
+      appointment_id: string;
+      occupied_start: number;
+      occupied_end: number;
+    }>
+  ).map((row) => ({
+    resourceId: row.resource_id,
+    appointmentId: row.appointment_id,
+    start: new Date(row.occupied_start),
+    end: new Date(row.occupied_end),
+  }));
 }
 
 /**
- * Picks, for each request, the first candidate with room at the appointment's time (inside the
- * writing transaction: no other writer can book in between): the ids to store, or the reasons
- * of the first request none has room for.
+ * Picks, for each request, a candidate with room at the appointment's time (inside the writing
+ * transaction: no other writer can book in between): the ids to store, or the reasons of the
+ * first request none has room for.
  */
-export function pickResources(
+export function pickFor(
   database: SqliteDatabase,
   appointment: Contract.NewAppointmentRow['appointment'],
   requests: readonly Contract.ResourceRequest[],
 ): { readonly ids: string[] } | { readonly reasons: UnavailableReason[] } {
-  const ids: string[] = [];
-  for (const request of requests) {
-    const reasons: UnavailableReason[] = [];
-    const picked = request.candidates.find((spec) => {
-      if (ids.includes(spec.id)) return false;
-      if (!isOccupyingStatus(appointment.status)) return true;
-      const refusal = resourceRefusal(database, appointment, spec);
-      if (refusal !== null) reasons.push(refusal);
-      return refusal === null;
-    });
-    if (picked === undefined) return { reasons };
-    ids.push(picked.id);
-  }
-  return { ids };
+  const held = allocationsAround(
+    database,
+    appointment,
+    requests.flatMap((request) => request.candidates),
+  );
+  return pickResources(appointment, requests, (spec) =>
+    roomFor(spec, held, appointment.start, appointment.durationMinutes),
+  );
 }

@@ -15,6 +15,7 @@ import {
 } from '../../src/errors.js';
 import { MAX_OCCUPIED_MS } from '../../src/limits.js';
 import { occupiedRange, rangesOverlap } from '../../src/overlap.js';
+import { roomFor } from '../../src/resources.js';
 import type { CountedBooking, PeriodLimitCheck, UnavailableReason } from '../../src/slots.js';
 import { isOccupyingStatus, UPCOMING_STATUSES } from '../../src/status.js';
 import type * as Contract from '../../src/store.js';
@@ -31,7 +32,7 @@ import { migrateToLatest } from '../common/migrate.js';
 import * as sharedQueries from '../common/queries.js';
 import { NOT_OCCUPYING_SQL } from '../common/sql-lists.js';
 import { createSqliteMigrator, SQLITE_MIGRATIONS } from './migrations.js';
-import { pickResources, recordResources, resourceRefusal } from './resources.js';
+import { allocationsAround, pickFor, recordResources } from './resources.js';
 import { CONFIRMATION_COUNTER, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
@@ -392,6 +393,32 @@ class SqliteAppointmentStore implements SqliteStore {
     );
   }
 
+  findAllocations(resourceIds: readonly string[], from: Date, to: Date): Promise<Contract.ResourceAllocation[]> {
+    if (resourceIds.length === 0) return Promise.resolve([]);
+    return this.#readSync((database) =>
+      (
+        database
+          .prepare(
+            `SELECT resource_id, appointment_id, occupied_start, occupied_end FROM ${TABLES.allocations}
+              WHERE active = 1 AND resource_id IN (${resourceIds.map(() => '?').join(', ')})
+                AND occupied_start > ? AND occupied_start < ? AND occupied_end > ?
+              ORDER BY occupied_start, appointment_id`,
+          )
+          .all([...resourceIds, from.getTime() - MAX_OCCUPIED_MS, to.getTime(), from.getTime()]) as Array<{
+          resource_id: string;
+          appointment_id: string;
+          occupied_start: number;
+          occupied_end: number;
+        }>
+      ).map((row) => ({
+        resourceId: row.resource_id,
+        appointmentId: row.appointment_id,
+        start: new Date(row.occupied_start),
+        end: new Date(row.occupied_end),
+      })),
+    );
+  }
+
   statistics(filter: Contract.StatisticsFilter, windows: Contract.UpcomingWindows): Promise<Contract.StoreStatistics> {
     return this.#read((db) => sharedQueries.statistics(this.#readContext(db), filter, windows));
   }
@@ -600,7 +627,7 @@ function insertRowsSync(
     let resources = appointment.resources;
     if (row.resources !== undefined && row.resources.length > 0) {
       recordResources(database, row.resources);
-      const picked = pickResources(database, appointment, row.resources);
+      const picked = pickFor(database, appointment, row.resources);
       if ('reasons' in picked) {
         if (options.onConflict === 'fail') throw new UnavailableError(picked.reasons);
         skipped.push({ appointment, conflictingIds: [], reasons: picked.reasons });
@@ -672,11 +699,9 @@ async function applyChange(
     );
     if (conflicts.length > 0) throw new ConflictError(conflicts.map((conflict) => conflict.id));
     // Its resources move with it: each must have room at the new time (the trigger checks too).
-    const reasons = next.resources.flatMap((resourceId) => {
-      const spec = readResourceSpec(database, resourceId);
-      const refusal = spec === null ? null : resourceRefusal(database, next, spec);
-      return refusal === null ? [] : [refusal];
-    });
+    const specs = next.resources.flatMap((resourceId) => readResourceSpec(database, resourceId) ?? []);
+    const held = allocationsAround(database, next, specs);
+    const reasons = specs.flatMap((spec) => roomFor(spec, held, next.start, next.durationMinutes) ?? []);
     if (reasons.length > 0) throw new UnavailableError(reasons);
   }
   try {

@@ -486,6 +486,19 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect((await insertedOf([withResources(rowAt(5, 1), [twoPlaces])]))[0]?.resources).toEqual([CLASS]);
       });
 
+      check('records a lower capacity only once the allocations fit it, never refusing a booking over it', async () => {
+        await insertedOf([withResources(rowAt(9, 1), [spec(CLASS, 'class', 2)])]);
+        await insertedOf([withResources(rowAt(9, 1), [spec(CLASS, 'class', 2)])]);
+        // The directory now says one place: a booking at a free time still goes in, and one at a
+        // full time is refused by the lower capacity.
+        expect((await insertedOf([withResources(rowAt(13, 1), [spec(CLASS, 'class', 1)])]))[0]?.resources).toEqual([
+          CLASS,
+        ]);
+        expect(await rejectionOf(insert([withResources(rowAt(13.5, 1), [spec(CLASS, 'class', 1)])]))).toMatchObject({
+          reasons: [{ code: 'RESOURCE_BUSY', resourceId: CLASS }],
+        });
+      });
+
       check('moves and frees its allocations with the appointment', async () => {
         const [a] = await insertedOf([withResources(rowAt(9, 1), [spec(ROOM_1, 'room')])]);
         const [b] = await insertedOf([withResources(rowAt(11, 1), [spec(ROOM_1, 'room')])]);

@@ -198,6 +198,31 @@ describe('PostgreSQL guards hold for writers that bypass the library', () => {
     );
     await client.query('ROLLBACK');
     expect(repeatable).toBe('AK010');
+    // SERIALIZABLE too: its snapshot would predate the resource's lock as well.
+    await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    const serializable = await codeOf(
+      insertRaw({
+        start: '2026-04-07T09:00:00Z',
+        end: '2026-04-07T09:30:00Z',
+        provider_id: 'pg-provider-x',
+        resources: JSON.stringify(['pg-class']),
+      }),
+    );
+    await client.query('ROLLBACK');
+    expect(serializable).toBe('AK010');
+    // A capacity lowered while a booking waits for the resource: the booking is counted against it.
+    await client.query(`INSERT INTO ${table('appointment_resources')} VALUES ('pg-k2', 'class', 2, 0, 0)`);
+    const at8 = { start: '2026-04-08T09:00:00Z', end: '2026-04-08T09:30:00Z' };
+    await insertRaw({ ...at8, provider_id: 'pg-provider-y', resources: JSON.stringify(['pg-k2']) });
+    const lowering = new pg.Client({ connectionString: stores.url });
+    await lowering.connect();
+    await lowering.query('BEGIN');
+    await lowering.query(`UPDATE ${table('appointment_resources')} SET capacity = 1 WHERE id = 'pg-k2'`);
+    const waiting = codeOf(insertRaw({ ...at8, provider_id: 'pg-provider-z', resources: JSON.stringify(['pg-k2']) }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await lowering.query('COMMIT');
+    await lowering.end();
+    expect(['AK008', '23P01']).toContain(await waiting);
     // Moving the appointment by hand moves its allocations; cancelling frees them.
     await client.query(
       `UPDATE ${table('appointments')} SET start = start + interval '1 hour', "end" = "end" + interval '1 hour',

@@ -222,10 +222,15 @@ describe('SQLite integrity guards hold for writers that bypass the library', () 
           .run(id, 'room-1', Date.parse('2026-03-02T12:00:00Z'), Date.parse('2026-03-02T13:00:00Z')),
       ),
     ).toBe('allocation_mismatch');
-    // Two hold the class now: it cannot shrink to one place.
+    // Two hold the class now: it cannot shrink to one place, by UPDATE or by REPLACE.
     expect(abort(() => raw.prepare(`UPDATE appointment_resources SET capacity = 1 WHERE id = 'class-1'`).run())).toBe(
       'resource_capacity',
     );
+    expect(
+      abort(() =>
+        raw.prepare(`INSERT OR REPLACE INTO appointment_resources VALUES ('class-1', 'class', 1, 0, 0)`).run(),
+      ),
+    ).toBe('resource_capacity');
     // Moving the appointment by hand moves its allocations; cancelling frees them.
     raw.prepare('UPDATE appointments SET start = start + 3600000, "end" = "end" + 3600000 WHERE id = ?').run(id);
     expect(abort(() => insertRaw({ provider_id: 'provider-v', resources: '["room-1"]' }))).toBe('written');
