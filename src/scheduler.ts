@@ -1047,16 +1047,25 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     };
   }
 
-  /** Provider slots with what the resources say added: a slot a resource refuses is not available. */
-  function withResources(
-    slots: readonly TimeSlot[],
-    check: (start: Date, durationMinutes: number) => UnavailableReason[],
+  /**
+   * Provider slots with what the wanted resources say added (a slot a resource refuses is not
+   * available), the allocations read once for `[from, to)`; the unavailable ones kept only if asked.
+   */
+  async function withResources(
+    slots: TimeSlot[],
+    wanted: readonly WantedResource[],
+    [from, to]: readonly [number, number],
     durationMinutes: number,
-  ): TimeSlot[] {
-    return slots.map((slot) => {
-      const reasons = [...slot.reasons, ...check(slot.start, durationMinutes)];
-      return { ...slot, available: reasons.length === 0, reasons };
-    });
+    keepUnavailable: boolean,
+  ): Promise<TimeSlot[]> {
+    if (wanted.length === 0) return slots;
+    const check = await resourceCheck(wanted, from, to + durationMinutes * MINUTE_MS);
+    return slots
+      .map((slot) => {
+        const reasons = [...slot.reasons, ...check(slot.start, durationMinutes)];
+        return { ...slot, available: reasons.length === 0, reasons };
+      })
+      .filter((slot) => slot.available || keepUnavailable);
   }
 
   /**
@@ -1919,18 +1928,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         // With resources, every provider slot is looked at: the resources may refuse it too.
         includeUnavailable: (request.includeUnavailable ?? false) || wanted.length > 0,
       });
-      const slots =
-        wanted.length === 0
-          ? generated
-          : withResources(
-              generated,
-              await resourceCheck(
-                wanted,
-                localToInstant(zone, firstDay, 0),
-                localToInstant(zone, lastDay + 1, 0) + booking.durationMinutes * MINUTE_MS,
-              ),
-              booking.durationMinutes,
-            ).filter((slot) => slot.available || (request.includeUnavailable ?? false));
+      const slots = await withResources(
+        generated,
+        wanted,
+        [localToInstant(zone, firstDay, 0), localToInstant(zone, lastDay + 1, 0)],
+        booking.durationMinutes,
+        request.includeUnavailable ?? false,
+      );
       return {
         providerId: request.providerId,
         timeZone: profile.timeZone,
@@ -1977,18 +1981,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           now: at,
           ...(request.stepMinutes !== undefined && { stepMinutes: request.stepMinutes }),
         });
-        const slots =
-          wanted.length === 0
-            ? generated
-            : withResources(
-                generated,
-                await resourceCheck(
-                  wanted,
-                  localToInstant(zone, windowStart, 0),
-                  localToInstant(zone, windowEnd + 1, 0) + booking.durationMinutes * MINUTE_MS,
-                ),
-                booking.durationMinutes,
-              ).filter((slot) => slot.available);
+        const slots = await withResources(
+          generated,
+          wanted,
+          [localToInstant(zone, windowStart, 0), localToInstant(zone, windowEnd + 1, 0)],
+          booking.durationMinutes,
+          false,
+        );
         for (const slot of slots) {
           if (slot.start.getTime() < after.getTime()) continue;
           found.push(slot);

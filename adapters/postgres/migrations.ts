@@ -325,6 +325,13 @@ function resources(schema: string): Migration {
     `CHECK (${column} BETWEEN ${LIMITS.bufferMinutes.min} AND ${LIMITS.bufferMinutes.max})`;
   const occupying = (row: string) => `(${row}.status NOT IN (${lists.NOT_OCCUPYING_SQL}))`;
   const lockKey = (resource: string) => `hashtextextended('${schema}:resource:' || ${resource}, 0)`;
+  // A resource is counted under its lock and at READ COMMITTED only: at another level the
+  // snapshot could predate the lock and miss an allocation committed in between.
+  const lockedAtReadCommitted = (resource: string) => `
+            IF current_setting('transaction_isolation') <> 'read committed' THEN
+              RAISE EXCEPTION 'a resource is counted at READ COMMITTED' USING ERRCODE = '${SQLSTATE.resourceCountNeedsReadCommitted}';
+            END IF;
+            PERFORM pg_advisory_xact_lock(${lockKey(resource)});`;
   return {
     async up(db: Kysely<unknown>) {
       const statements = [
@@ -404,10 +411,7 @@ function resources(schema: string): Migration {
               RAISE EXCEPTION 'an allocation keeps its appointment and resource' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
             END IF;
             -- The resource's lock first: its capacity and every allocation are read after it.
-            IF current_setting('transaction_isolation') <> 'read committed' THEN
-              RAISE EXCEPTION 'a resource is counted at READ COMMITTED' USING ERRCODE = '${SQLSTATE.resourceCountNeedsReadCommitted}';
-            END IF;
-            PERFORM pg_advisory_xact_lock(${lockKey('NEW.resource_id')});
+            ${lockedAtReadCommitted('NEW.resource_id')}
             SELECT * INTO held FROM ${s}.appointment_resources WHERE id = NEW.resource_id;
             NEW.single := held.capacity = 1;
             IF NOT EXISTS (
@@ -449,10 +453,7 @@ function resources(schema: string): Migration {
             IF TG_OP = 'DELETE' OR TG_OP = 'TRUNCATE' THEN
               RAISE EXCEPTION 'resources are never deleted' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
             END IF;
-            IF current_setting('transaction_isolation') <> 'read committed' THEN
-              RAISE EXCEPTION 'a resource is counted at READ COMMITTED' USING ERRCODE = '${SQLSTATE.resourceCountNeedsReadCommitted}';
-            END IF;
-            PERFORM pg_advisory_xact_lock(${lockKey('NEW.id')});
+            ${lockedAtReadCommitted('NEW.id')}
             IF NEW.capacity < OLD.capacity AND EXISTS (
               SELECT 1 FROM ${s}.appointment_allocations x
               WHERE x.resource_id = NEW.id AND x.active AND NEW.capacity < (

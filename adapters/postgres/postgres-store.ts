@@ -493,6 +493,17 @@ class PostgresAppointmentStore implements PostgresStore {
     const widest = Math.max(...specs.map((spec) => Math.max(spec.bufferBeforeMinutes, spec.bufferAfterMinutes)));
     const from = new Date(appointment.start.getTime() - widest * 60_000);
     const to = new Date(appointment.end.getTime() + widest * 60_000);
+    return this.#readAllocations(trx, [...new Set(specs.map((spec) => spec.id))], from, to, appointment.id);
+  }
+
+  /** The active allocations of resources meeting `[from, to)`, but those of `excludeId`. */
+  async #readAllocations(
+    db: Executor,
+    resourceIds: readonly string[],
+    from: Date,
+    to: Date,
+    excludeId: string | null,
+  ): Promise<Contract.ResourceAllocation[]> {
     const { rows } = await sql<{
       resource_id: string;
       appointment_id: string;
@@ -500,10 +511,9 @@ class PostgresAppointmentStore implements PostgresStore {
       occupied_end: Date;
     }>`
       SELECT resource_id, appointment_id, occupied_start, occupied_end FROM ${this.#table('appointment_allocations')}
-      WHERE active AND appointment_id <> ${appointment.id} AND resource_id = ANY(${[...new Set(specs.map((spec) => spec.id))]}::text[])
-        AND tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')`.execute(
-      trx,
-    );
+      WHERE active AND appointment_id IS DISTINCT FROM ${excludeId}::text AND resource_id = ANY(${[...resourceIds]}::text[])
+        AND tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')
+      ORDER BY occupied_start, appointment_id`.execute(db);
     return rows.map((row) => ({
       resourceId: row.resource_id,
       appointmentId: row.appointment_id,
@@ -849,24 +859,7 @@ class PostgresAppointmentStore implements PostgresStore {
 
   findAllocations(resourceIds: readonly string[], from: Date, to: Date): Promise<Contract.ResourceAllocation[]> {
     if (resourceIds.length === 0) return Promise.resolve([]);
-    return this.#run(async () => {
-      const { rows } = await sql<{
-        resource_id: string;
-        appointment_id: string;
-        occupied_start: Date;
-        occupied_end: Date;
-      }>`
-        SELECT resource_id, appointment_id, occupied_start, occupied_end FROM ${this.#table('appointment_allocations')}
-        WHERE active AND resource_id = ANY(${[...resourceIds]}::text[])
-          AND tstzrange(occupied_start, occupied_end, '[)') && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')
-        ORDER BY occupied_start, appointment_id`.execute(this.#rootDb);
-      return rows.map((row) => ({
-        resourceId: row.resource_id,
-        appointmentId: row.appointment_id,
-        start: row.occupied_start,
-        end: row.occupied_end,
-      }));
-    });
+    return this.#run(() => this.#readAllocations(this.#rootDb, resourceIds, from, to, null));
   }
 
   statistics(filter: Contract.StatisticsFilter, windows: Contract.UpcomingWindows): Promise<Contract.StoreStatistics> {

@@ -290,6 +290,15 @@ const resources: Migration = {
           AND NEW.occupied_start = ${derived('owner', 'res').start}
           AND NEW.occupied_end = ${derived('owner', 'res').end}
           AND NEW.active = ${derived('owner', 'res').active})`;
+    // Refuses a capacity the resource's current allocations do not fit: somewhere more of them
+    // overlap (counted at each allocation's start, where overlaps grow) than `capacity`.
+    const overfilledBy = (capacity: string) => `
+      SELECT RAISE(ABORT, 'resource_capacity') WHERE EXISTS (
+        SELECT 1 FROM ${allocations} AS x
+        WHERE x.resource_id = NEW.id AND x.active = 1 AND ${capacity} < (
+          SELECT count(*) FROM ${allocations} AS b
+          WHERE b.resource_id = NEW.id AND b.active = 1
+            AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start));`;
     const capacityGuard = `
       SELECT RAISE(ABORT, 'resource_capacity')
       WHERE NEW.active = 1 AND (SELECT capacity FROM ${r} WHERE id = NEW.resource_id) <= (${peakAllocationsSql(
@@ -370,25 +379,11 @@ const resources: Migration = {
       // only to one its current allocations fit.
       `CREATE TRIGGER appointment_resources_capacity BEFORE UPDATE OF capacity ON ${r}
         WHEN NEW.capacity < OLD.capacity
-        BEGIN
-          SELECT RAISE(ABORT, 'resource_capacity') WHERE EXISTS (
-            SELECT 1 FROM ${allocations} AS x
-            WHERE x.resource_id = NEW.id AND x.active = 1 AND NEW.capacity < (
-              SELECT count(*) FROM ${allocations} AS b
-              WHERE b.resource_id = NEW.id AND b.active = 1
-                AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start));
-        END`,
+        BEGIN ${overfilledBy('NEW.capacity')} END`,
       // A REPLACE (which deletes without firing delete triggers) may not lower it either.
       `CREATE TRIGGER appointment_resources_replace BEFORE INSERT ON ${r}
         WHEN EXISTS (SELECT 1 FROM ${r} WHERE id = NEW.id AND capacity > NEW.capacity)
-        BEGIN
-          SELECT RAISE(ABORT, 'resource_capacity') WHERE EXISTS (
-            SELECT 1 FROM ${allocations} AS x
-            WHERE x.resource_id = NEW.id AND x.active = 1 AND NEW.capacity < (
-              SELECT count(*) FROM ${allocations} AS b
-              WHERE b.resource_id = NEW.id AND b.active = 1
-                AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start));
-        END`,
+        BEGIN ${overfilledBy('NEW.capacity')} END`,
       `CREATE TRIGGER appointment_resources_no_delete BEFORE DELETE ON ${r}
         BEGIN SELECT RAISE(ABORT, 'resources_are_never_deleted'); END`,
     ];

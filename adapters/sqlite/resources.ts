@@ -66,8 +66,34 @@ export function recordResources(database: SqliteDatabase, requests: readonly Con
 
 const ALLOCATIONS_SQL = (count: number) => `SELECT resource_id, appointment_id, occupied_start, occupied_end
   FROM ${TABLES.allocations}
-  WHERE active = 1 AND appointment_id <> ? AND resource_id IN (${Array.from({ length: count }, () => '?').join(', ')})
-    AND occupied_start > ? AND occupied_start < ? AND occupied_end > ?`;
+  WHERE active = 1 AND appointment_id IS NOT ? AND resource_id IN (${Array.from({ length: count }, () => '?').join(', ')})
+    AND occupied_start > ? AND occupied_start < ? AND occupied_end > ?
+  ORDER BY occupied_start, appointment_id`;
+
+/** The active allocations of resources meeting `[from, to)`, but those of `excludeId`. */
+export function readAllocations(
+  database: SqliteDatabase,
+  resourceIds: readonly string[],
+  from: number,
+  to: number,
+  excludeId: string | null,
+): Contract.ResourceAllocation[] {
+  const ids = [...new Set(resourceIds)];
+  if (ids.length === 0) return [];
+  return (
+    database.prepare(ALLOCATIONS_SQL(ids.length)).all([excludeId, ...ids, from - MAX_OCCUPIED_MS, to, from]) as Array<{
+      resource_id: string;
+      appointment_id: string;
+      occupied_start: number;
+      occupied_end: number;
+    }>
+  ).map((row) => ({
+    resourceId: row.resource_id,
+    appointmentId: row.appointment_id,
+    start: new Date(row.occupied_start),
+    end: new Date(row.occupied_end),
+  }));
+}
 
 /**
  * The active allocations of `specs` around an appointment's time (widened by the widest buffer),
@@ -80,24 +106,13 @@ export function allocationsAround(
 ): Contract.ResourceAllocation[] {
   if (specs.length === 0) return [];
   const widest = Math.max(...specs.map((spec) => Math.max(spec.bufferBeforeMinutes, spec.bufferAfterMinutes)));
-  const from = appointment.start.getTime() - widest * MINUTE_MS;
-  const to = appointment.end.getTime() + widest * MINUTE_MS;
-  const ids = [...new Set(specs.map((spec) => spec.id))];
-  return (
-    database
-      .prepare(ALLOCATIONS_SQL(ids.length))
-      .all([appointment.id, ...ids, from - MAX_OCCUPIED_MS, to, from]) as Array<{
-      resource_id: string;
-      appointment_id: string;
-      occupied_start: number;
-      occupied_end: number;
-    }>
-  ).map((row) => ({
-    resourceId: row.resource_id,
-    appointmentId: row.appointment_id,
-    start: new Date(row.occupied_start),
-    end: new Date(row.occupied_end),
-  }));
+  return readAllocations(
+    database,
+    specs.map((spec) => spec.id),
+    appointment.start.getTime() - widest * MINUTE_MS,
+    appointment.end.getTime() + widest * MINUTE_MS,
+    appointment.id,
+  );
 }
 
 /**

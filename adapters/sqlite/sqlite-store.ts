@@ -32,7 +32,7 @@ import { migrateToLatest } from '../common/migrate.js';
 import * as sharedQueries from '../common/queries.js';
 import { NOT_OCCUPYING_SQL } from '../common/sql-lists.js';
 import { createSqliteMigrator, SQLITE_MIGRATIONS } from './migrations.js';
-import { allocationsAround, pickFor, recordResources } from './resources.js';
+import { allocationsAround, pickFor, readAllocations, recordResources } from './resources.js';
 import { CONFIRMATION_COUNTER, SQLITE_CODEC, type SqliteSchema, TABLES } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
@@ -394,29 +394,7 @@ class SqliteAppointmentStore implements SqliteStore {
   }
 
   findAllocations(resourceIds: readonly string[], from: Date, to: Date): Promise<Contract.ResourceAllocation[]> {
-    if (resourceIds.length === 0) return Promise.resolve([]);
-    return this.#readSync((database) =>
-      (
-        database
-          .prepare(
-            `SELECT resource_id, appointment_id, occupied_start, occupied_end FROM ${TABLES.allocations}
-              WHERE active = 1 AND resource_id IN (${resourceIds.map(() => '?').join(', ')})
-                AND occupied_start > ? AND occupied_start < ? AND occupied_end > ?
-              ORDER BY occupied_start, appointment_id`,
-          )
-          .all([...resourceIds, from.getTime() - MAX_OCCUPIED_MS, to.getTime(), from.getTime()]) as Array<{
-          resource_id: string;
-          appointment_id: string;
-          occupied_start: number;
-          occupied_end: number;
-        }>
-      ).map((row) => ({
-        resourceId: row.resource_id,
-        appointmentId: row.appointment_id,
-        start: new Date(row.occupied_start),
-        end: new Date(row.occupied_end),
-      })),
-    );
+    return this.#readSync((database) => readAllocations(database, resourceIds, from.getTime(), to.getTime(), null));
   }
 
   statistics(filter: Contract.StatisticsFilter, windows: Contract.UpcomingWindows): Promise<Contract.StoreStatistics> {
