@@ -42,12 +42,28 @@ const FIRST_START = Date.parse('2026-03-02T00:00:00Z');
 const GENEROUS_LIMITS = { perDay: 1000, perWeek: 5000, perMonth: 20_000, minutesPerDay: 100_000 };
 const LIMITED_DIRECTORY = createPermissiveDirectory({ weeklyHours: ROUND_THE_CLOCK_HOURS, limits: GENEROUS_LIMITS });
 
-/** Books `count` back-to-back half hours for one provider, one booking per transaction. */
-function bookingRun(store: AppointmentStore, count: number, directory: ParticipantDirectory = ANY_HOUR_DIRECTORY) {
+/** Any id is a resource: a room open round the clock (a booking asks for two, by id). */
+const RESOURCE_DIRECTORY: ParticipantDirectory = {
+  ...ANY_HOUR_DIRECTORY,
+  getResource: () => ({ active: true, kind: 'room', timeZone: 'UTC' }),
+  listResources: () => [],
+};
+
+/**
+ * Books `count` back-to-back half hours for one provider, one booking per transaction; with
+ * `withResources`, each holds two resources of its run too (a room and a device).
+ */
+function bookingRun(
+  store: AppointmentStore,
+  count: number,
+  directory: ParticipantDirectory = ANY_HOUR_DIRECTORY,
+  withResources = false,
+) {
   const scheduler = createScheduler({ store, directory, clock: CLOCK });
   let slot = 0;
   return async () => {
     const providerId = randomUUID();
+    const resources = withResources ? [{ id: randomUUID() }, { id: randomUUID() }] : undefined;
     for (let i = 0; i < count; i++) {
       await scheduler.book(
         {
@@ -55,6 +71,7 @@ function bookingRun(store: AppointmentStore, count: number, directory: Participa
           providerId,
           type: 'follow_up',
           start: new Date(FIRST_START + slot++ * HALF_HOUR).toISOString(),
+          ...(resources !== undefined && { resources }),
         },
         { id: 'bench' },
       );
@@ -74,12 +91,23 @@ export async function sqliteBenchmarks(): Promise<Result[]> {
       // With and without period limits, interleaved so that neither gets the warmer database.
       const plain = bookingRun(store, 400);
       const limited = bookingRun(store, 400, LIMITED_DIRECTORY);
-      const rates = { plain: [] as number[], limited: [] as number[] };
+      const resourced = bookingRun(store, 400, RESOURCE_DIRECTORY, true);
+      const rates = { plain: [] as number[], limited: [] as number[], resourced: [] as number[] };
       for (let round = 0; round < 3; round++) {
         rates.plain.push(await medianRate(1, plain));
         rates.limited.push(await medianRate(1, limited));
+        rates.resourced.push(await medianRate(1, resourced));
       }
       const ours = median(rates.plain);
+      results.push(
+        rateRow(
+          `SQLite book() with provider + 2 resources, synchronous=${synchronous}`,
+          median(rates.resourced),
+          `provider only ${perSecond(ours)}`,
+          ours,
+          0.7,
+        ),
+      );
       await store.close();
       results.push(
         rateRow(
@@ -271,12 +299,25 @@ export async function postgresBenchmarks(): Promise<Result[]> {
       );
     const runs = Array.from({ length: 8 }, () => bookingRun(store, 150));
     const limitedRuns = Array.from({ length: 8 }, () => bookingRun(store, 150, LIMITED_DIRECTORY));
-    const rates = { plain: [] as number[], limited: [] as number[] };
+    const resourcedRuns = Array.from({ length: 8 }, () => bookingRun(store, 150, RESOURCE_DIRECTORY, true));
+    const rates = { plain: [] as number[], limited: [] as number[], resourced: [] as number[] };
     for (let round = 0; round < 3; round++) {
       rates.plain.push(await medianRate(1, () => lanes(8, (lane) => (runs[lane] as () => Promise<number>)())));
       rates.limited.push(await medianRate(1, () => lanes(8, (lane) => (limitedRuns[lane] as () => Promise<number>)())));
+      rates.resourced.push(
+        await medianRate(1, () => lanes(8, (lane) => (resourcedRuns[lane] as () => Promise<number>)())),
+      );
     }
     const ours = median(rates.plain);
+    results.push(
+      rateRow(
+        'PostgreSQL book() with provider + 2 resources, 8 clients',
+        median(rates.resourced),
+        `provider only ${perSecond(ours)}`,
+        ours,
+        0.7,
+      ),
+    );
     results.push(
       rateRow(
         'PostgreSQL book() with day/week/month/minute limits, 8 clients',
