@@ -216,3 +216,8 @@ export function instantToFloating(zone: IANAZone, epochMs: number): number {
 export function instantToDayNumber(zone: IANAZone, epochMs: number): number {
   return Math.floor(instantToFloating(zone, epochMs) / DAY_MS);
 }
+
+/** The remainder of `value / divisor` with the divisor's sign: `modulo(-1, 7)` is 6. */
+export function modulo(value: number, divisor: number): number {
+  return ((value % divisor) + divisor) % divisor;
+}

@@ -3,7 +3,15 @@ import type { Options as RRuleOptions } from 'rrule';
 import * as rruleModule from 'rrule';
 import { ValidationError } from './errors.js';
 import { LIMITS } from './limits.js';
-import { daysInMonth, floatingToInstant, ianaZone, instantToFloating } from './local-time.js';
+import {
+  daysInMonth,
+  floatingToInstant,
+  ianaZone,
+  instantToFloating,
+  localDateToDayNumber,
+  modulo,
+  parseLocalDate,
+} from './local-time.js';
 import {
   type ParsedRecurrenceRule,
   parseRecurrenceRule,
@@ -163,32 +171,30 @@ export function expandRecurrence(options: ExpandRecurrenceOptions): Date[] {
   return [start, ...later.map((instant) => new Date(instant))];
 }
 
-const WALL_START = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;
+const WALL_TIME = /^(\d{2}):(\d{2}):(\d{2})$/;
 
 /** The floating ms of a `wallStart`, checked to name `start` by the RFC 5545 gap rule. */
 function wallStartOf(text: unknown, zone: IANAZone, startMs: number): number {
-  const match = typeof text === 'string' ? WALL_START.exec(text) : null;
-  if (match !== null) {
-    const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const date = new Date(0);
-    date.setUTCFullYear(year, month - 1, day);
-    date.setUTCHours(hour, minute, second, modulo(startMs, 1000));
-    const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-    const wall = date.getTime();
-    if (real && hour < 24 && minute < 60 && second < 60 && occurrenceInstant(zone, wall) === startMs) return wall;
+  const fail = (): never => {
+    throw ValidationError.forField(
+      'wallStart',
+      "Must be a local date-time YYYY-MM-DDTHH:mm:ss that names start in the series' zone",
+      'invalid_time',
+    );
+  };
+  const [date, time, ...rest] = typeof text === 'string' ? text.split('T') : [];
+  const clock = WALL_TIME.exec(time ?? '');
+  if (date === undefined || clock === null || rest.length > 0) return fail();
+  const [hour, minute, second] = clock.slice(1).map(Number) as [number, number, number];
+  if (hour > 23 || minute > 59 || second > 59) return fail();
+  let day: number;
+  try {
+    day = localDateToDayNumber(parseLocalDate(date, 'wallStart'));
+  } catch {
+    return fail();
   }
-  throw ValidationError.forField(
-    'wallStart',
-    "Must be a local date-time YYYY-MM-DDTHH:mm:ss that names start in the series' zone",
-    'invalid_time',
-  );
+  const wall = day * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + modulo(startMs, 1000);
+  return occurrenceInstant(zone, wall) === startMs ? wall : fail();
 }
 
 /**
@@ -358,8 +364,4 @@ function addYears(floatingMs: number, years: number): number {
   const month = date.getUTCMonth();
   date.setUTCFullYear(year, month, Math.min(date.getUTCDate(), daysInMonth(year, month + 1)));
   return date.getTime();
-}
-
-function modulo(value: number, divisor: number): number {
-  return ((value % divisor) + divisor) % divisor;
 }

@@ -1,6 +1,6 @@
 import type { StoredRecurrence } from './appointment.js';
 import { ValidationError } from './errors.js';
-import { ianaZone, instantToFloating, WEEKDAYS, type Weekday } from './local-time.js';
+import { ianaZone, instantToFloating, modulo, WEEKDAYS, type Weekday } from './local-time.js';
 import { rangesOverlap, type TimeRange } from './overlap.js';
 import { occurrenceInstant } from './recurrence.js';
 import {
@@ -152,10 +152,7 @@ export function movedAnchor(
 }
 
 /** The wall-clock time of day (ms) a segment keeps: its `wallStart`'s, else its first instance's. */
-export function segmentWallMs(
-  zone: ReturnType<typeof ianaZone>,
-  segment: Pick<SeriesSegment, 'start' | 'wallStart'>,
-): number {
+function segmentWallMs(zone: ReturnType<typeof ianaZone>, segment: Pick<SeriesSegment, 'start' | 'wallStart'>): number {
   if (segment.wallStart !== undefined) return modulo(Date.parse(`${segment.wallStart}Z`), DAY_MS);
   return modulo(instantToFloating(zone, Date.parse(segment.start)), DAY_MS);
 }
@@ -209,8 +206,4 @@ export function orderMoves(moves: readonly PlannedMove[]): { readonly order: str
     if (ring !== null) return { ring };
   }
   return { order };
-}
-
-function modulo(value: number, divisor: number): number {
-  return ((value % divisor) + divisor) % divisor;
 }

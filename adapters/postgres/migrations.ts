@@ -312,6 +312,18 @@ function seriesSegments(s: string): Migration {
 }
 
 /**
+ * True (in SQL) when `capacity` holds every active allocation of `resource` in schema `s`
+ * (quoted): nowhere do more of them overlap (counted at each allocation's start, where overlaps
+ * grow). The migration refuses a lower capacity with it, and the store records one only when it holds.
+ */
+export const capacityFitsSql = (s: string, resource: string, capacity: string) => `NOT EXISTS (
+  SELECT 1 FROM ${s}.appointment_allocations x
+  WHERE x.resource_id = ${resource} AND x.active AND ${capacity} < (
+    SELECT count(*) FROM ${s}.appointment_allocations b
+    WHERE b.resource_id = x.resource_id AND b.active
+      AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start))`;
+
+/**
  * Resources (rooms, devices, classes) and their allocations: the same model and guards as the
  * SQLite store's. An appointment's `resources` (a jsonb array of ids, fixed at booking) is the
  * source; triggers derive its allocations and keep them in step; an allocation that does not say
@@ -454,12 +466,7 @@ function resources(schema: string): Migration {
               RAISE EXCEPTION 'resources are never deleted' USING ERRCODE = '${SQLSTATE.resourceMismatch}';
             END IF;
             ${lockedAtReadCommitted('NEW.id')}
-            IF NEW.capacity < OLD.capacity AND EXISTS (
-              SELECT 1 FROM ${s}.appointment_allocations x
-              WHERE x.resource_id = NEW.id AND x.active AND NEW.capacity < (
-                SELECT count(*) FROM ${s}.appointment_allocations b
-                WHERE b.resource_id = NEW.id AND b.active AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start)
-            ) THEN
+            IF NEW.capacity < OLD.capacity AND NOT ${capacityFitsSql(s, 'NEW.id', 'NEW.capacity')} THEN
               RAISE EXCEPTION 'resource % holds more than that', NEW.id USING ERRCODE = '${SQLSTATE.resourceCapacity}';
             END IF;
             RETURN NEW;

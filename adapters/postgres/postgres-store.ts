@@ -23,7 +23,7 @@ import { decodeIdempotencyRecord, encodeSkipped } from '../common/idempotency.js
 import { exceededLimit, type LimitCount } from '../common/limits.js';
 import { migrateToLatest } from '../common/migrate.js';
 import * as sharedQueries from '../common/queries.js';
-import { createPostgresMigrator } from './migrations.js';
+import { capacityFitsSql, createPostgresMigrator } from './migrations.js';
 import { checkSchemaName, POSTGRES_CODEC, type PostgresSchema, SQLSTATE } from './schema.js';
 
 /** Where the store connects: a host's existing `pg.Pool` (never ended by the store), or a URL. */
@@ -438,7 +438,6 @@ class PostgresAppointmentStore implements PostgresStore {
     const specs = new Map(requests.flatMap((request) => request.candidates).map((spec) => [spec.id, spec]));
     await this.#lockResources(trx, [...specs.keys()]);
     const resources = this.#table('appointment_resources');
-    const allocations = this.#table('appointment_allocations');
     for (const spec of specs.values()) {
       // A lower capacity is recorded only once the allocations fit it: until then the database
       // keeps the higher one as its guard (the store's own checks already count with the lower).
@@ -446,12 +445,8 @@ class PostgresAppointmentStore implements PostgresStore {
         VALUES (${spec.id}, ${spec.kind}, ${spec.capacity}, ${spec.bufferBeforeMinutes}, ${spec.bufferAfterMinutes})
         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, buffer_before_minutes = excluded.buffer_before_minutes,
           buffer_after_minutes = excluded.buffer_after_minutes,
-          capacity = CASE WHEN excluded.capacity >= r.capacity OR NOT EXISTS (
-            SELECT 1 FROM ${allocations} AS x
-            WHERE x.resource_id = r.id AND x.active AND excluded.capacity < (
-              SELECT count(*) FROM ${allocations} AS b
-              WHERE b.resource_id = r.id AND b.active AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start)
-          ) THEN excluded.capacity ELSE r.capacity END
+          capacity = CASE WHEN excluded.capacity >= r.capacity OR ${sql.raw(capacityFitsSql(`"${this.schema}"`, 'r.id', 'excluded.capacity'))}
+            THEN excluded.capacity ELSE r.capacity END
         WHERE (r.kind, r.capacity, r.buffer_before_minutes, r.buffer_after_minutes)
           IS DISTINCT FROM (excluded.kind, excluded.capacity, excluded.buffer_before_minutes, excluded.buffer_after_minutes)`.execute(
         trx,

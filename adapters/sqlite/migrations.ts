@@ -245,12 +245,24 @@ const seriesSegments: Migration = {
 };
 
 /**
+ * True (in SQL) when `capacity` holds every active allocation of `resource`: nowhere do more of
+ * them overlap (counted at each allocation's start, where overlaps grow). The migration refuses a
+ * lower capacity with it, and the store records one only when it holds.
+ */
+export const capacityFitsSql = (resource: string, capacity: string) => `NOT EXISTS (
+    SELECT 1 FROM ${TABLES.allocations} AS x
+    WHERE x.resource_id = ${resource} AND x.active = 1 AND ${capacity} < (
+      SELECT count(*) FROM ${TABLES.allocations} AS b
+      WHERE b.resource_id = x.resource_id AND b.active = 1
+        AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start))`;
+
+/**
  * The peak number of active allocations of `resource` overlapping `[start, end)` at any instant,
  * leaving out `appointment`'s own: the count at the range's start and at each other allocation's
  * start inside it (overlaps only grow at starts). Allocations are at most MAX_OCCUPIED_MS long,
  * so each count is a bounded range scan of the resource's index.
  */
-export const peakAllocationsSql = (resource: string, start: string, end: string, appointment: string) => `
+const peakAllocationsSql = (resource: string, start: string, end: string, appointment: string) => `
   SELECT coalesce(max((
     SELECT count(*) FROM ${TABLES.allocations} AS b
     WHERE b.resource_id = ${resource} AND b.active = 1 AND b.appointment_id <> ${appointment}
@@ -290,15 +302,9 @@ const resources: Migration = {
           AND NEW.occupied_start = ${derived('owner', 'res').start}
           AND NEW.occupied_end = ${derived('owner', 'res').end}
           AND NEW.active = ${derived('owner', 'res').active})`;
-    // Refuses a capacity the resource's current allocations do not fit: somewhere more of them
-    // overlap (counted at each allocation's start, where overlaps grow) than `capacity`.
-    const overfilledBy = (capacity: string) => `
-      SELECT RAISE(ABORT, 'resource_capacity') WHERE EXISTS (
-        SELECT 1 FROM ${allocations} AS x
-        WHERE x.resource_id = NEW.id AND x.active = 1 AND ${capacity} < (
-          SELECT count(*) FROM ${allocations} AS b
-          WHERE b.resource_id = NEW.id AND b.active = 1
-            AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start));`;
+    // Refuses a capacity the resource's current allocations do not fit.
+    const overfilledBy = (capacity: string) =>
+      `SELECT RAISE(ABORT, 'resource_capacity') WHERE NOT ${capacityFitsSql('NEW.id', capacity)};`;
     const capacityGuard = `
       SELECT RAISE(ABORT, 'resource_capacity')
       WHERE NEW.active = 1 AND (SELECT capacity FROM ${r} WHERE id = NEW.resource_id) <= (${peakAllocationsSql(

@@ -4,17 +4,13 @@ import { MAX_OCCUPIED_MS } from '../../src/limits.js';
 import { pickResources, roomFor } from '../../src/resources.js';
 import type { UnavailableReason } from '../../src/slots.js';
 import type * as Contract from '../../src/store.js';
+import { capacityFitsSql } from './migrations.js';
 import { TABLES } from './schema.js';
 
 const MINUTE_MS = 60_000;
 
 // Parameters: id, capacity (the capacity the allocations would have to fit).
-const FITS_SQL = `NOT EXISTS (
-    SELECT 1 FROM ${TABLES.allocations} AS x
-    WHERE x.resource_id = ? AND x.active = 1 AND ? < (
-      SELECT count(*) FROM ${TABLES.allocations} AS b
-      WHERE b.resource_id = x.resource_id AND b.active = 1
-        AND b.occupied_start <= x.occupied_start AND b.occupied_end > x.occupied_start))`;
+const FITS_SQL = capacityFitsSql('?', '?');
 const EXISTING_RESOURCE_SQL = `SELECT kind, capacity, buffer_before_minutes, buffer_after_minutes FROM ${TABLES.resources} WHERE id = ?`;
 const INSERT_RESOURCE_SQL = `INSERT INTO ${TABLES.resources} (id, kind, capacity, buffer_before_minutes, buffer_after_minutes)
   VALUES (?, ?, ?, ?, ?)`;

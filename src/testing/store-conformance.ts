@@ -104,6 +104,17 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
       },
     });
 
+    /** Cancels an appointment at its first version, as a receptionist would. */
+    const cancel = (id: string) =>
+      store.applyChanges([
+        changeOf(id, 1, {
+          status: 'cancelled',
+          cancelledAt: at('2026-03-01T09:00:00Z'),
+          cancellationReason: 'x',
+          cancelledBy: 'u',
+        }),
+      ]);
+
     describe('migrate', () => {
       check('is idempotent', async () => {
         await store.migrate();
@@ -189,14 +200,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
           await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z'), providerId: 'provider-b' })]),
         ).toHaveLength(1);
         const [blocker] = await insertedOf([newRow({ start: at('2026-03-03T09:00:00Z') })]);
-        await store.applyChanges([
-          changeOf(blocker?.id ?? '', 1, {
-            status: 'cancelled',
-            cancelledAt: at('2026-03-01T09:00:00Z'),
-            cancellationReason: 'ill',
-            cancelledBy: 'u',
-          }),
-        ]);
+        await cancel(blocker?.id ?? '');
         expect(await insertedOf([newRow({ start: at('2026-03-03T09:10:00Z') })])).toHaveLength(1);
       });
 
@@ -464,14 +468,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         // B[0,2) then A[1,5); B is cancelled; C[6,8); D[4,7) fits: at most two overlap anywhere.
         const [b] = await insertedOf([withResources(rowAt(0, 2), [twoPlaces])]);
         await insertedOf([withResources(rowAt(1, 4), [twoPlaces])]);
-        await store.applyChanges([
-          changeOf(b?.id ?? '', 1, {
-            status: 'cancelled',
-            cancelledAt: hour(0),
-            cancellationReason: 'x',
-            cancelledBy: 'u',
-          }),
-        ]);
+        await cancel(b?.id ?? '');
         await insertedOf([withResources(rowAt(6, 2), [twoPlaces])]);
         expect((await insertedOf([withResources(rowAt(4, 3), [twoPlaces])]))[0]?.resources).toEqual([CLASS]);
         // Now [4,5) holds A and D, and [6,7) holds C and D: both full.
@@ -508,14 +505,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
         expect(moved).toMatchObject({
           reasons: [{ code: 'RESOURCE_BUSY', resourceId: ROOM_1, appointmentIds: [b?.id] }],
         });
-        await store.applyChanges([
-          changeOf(b?.id ?? '', 1, {
-            status: 'cancelled',
-            cancelledAt: hour(0),
-            cancellationReason: 'x',
-            cancelledBy: 'u',
-          }),
-        ]);
+        await cancel(b?.id ?? '');
         const [after] = await store.applyChanges([changeOf(a?.id ?? '', 1, { start: hour(11.5), end: hour(12.5) })]);
         expect(after?.resources).toEqual([ROOM_1]);
         // Its old time is free again.
@@ -616,14 +606,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
 
       check('claims nothing for a cancelled or unknown appointment', async () => {
         const [a] = await insertedOf([newRow({ start: at('2026-03-02T09:00:00Z') })]);
-        await store.applyChanges([
-          changeOf(a?.id ?? '', 1, {
-            status: 'cancelled',
-            cancelledAt: at('2026-03-01T09:00:00Z'),
-            cancellationReason: 'x',
-            cancelledBy: 'u',
-          }),
-        ]);
+        await cancel(a?.id ?? '');
         expect(
           await store.claimReminder(a?.id ?? '', 'sms', reminderClaim('sms', '2026-03-01T10:00:00Z', 'system')),
         ).toBe(false);
@@ -655,14 +638,7 @@ export function runStoreConformance(name: string, createStore: () => Promise<App
           }),
         ];
         const inserted = await insertedOf(rows);
-        await store.applyChanges([
-          changeOf(inserted[1]?.id ?? '', 1, {
-            status: 'cancelled',
-            cancelledAt: at('2026-03-01T09:00:00Z'),
-            cancellationReason: 'x',
-            cancelledBy: 'u',
-          }),
-        ]);
+        await cancel(inserted[1]?.id ?? '');
         return inserted.map((item) => item.id);
       }
 

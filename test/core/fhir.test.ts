@@ -41,6 +41,7 @@ import {
   type UnavailableReason,
   ValidationError,
 } from '../../src/index.js';
+import { newAppointmentRow } from '../../src/testing/rows.js';
 
 // ─── The validator ──────────────────────────────────────────────────────────────────────────────
 //
@@ -202,45 +203,20 @@ const HOSTILE_LENGTH = 10_000_000;
 /** Hostile input is refused at once: well under this, whatever its size. */
 const HOSTILE_BUDGET_MS = 200;
 
+/** An appointment record as a store returns it, from the testing kit's row, with its code. */
 function appointment(overrides: Partial<Appointment> = {}): Appointment {
-  const start = overrides.start ?? START;
-  const durationMinutes = overrides.durationMinutes ?? 30;
-  return {
+  const { confirmationCode = 'APT-2030-0042', ...fields } = overrides;
+  const createdAt = new Date('2030-02-01T08:00:00Z');
+  const row = newAppointmentRow({
     id: APPOINTMENT_ID,
     patientId: PATIENT,
     providerId: PROVIDER,
-    type: 'follow_up',
-    status: 'scheduled',
-    start,
-    end: new Date(start.getTime() + durationMinutes * MINUTE_MS),
-    durationMinutes,
-    bufferBeforeMinutes: 0,
-    bufferAfterMinutes: 0,
     timeZone: 'Australia/Lord_Howe',
-    reason: null,
-    notes: null,
-    confirmationCode: 'APT-2030-0042',
-    confirmedAt: null,
-    checkedInAt: null,
-    checkedOutAt: null,
-    cancellationReason: null,
-    cancelledAt: null,
-    cancelledBy: null,
-    noShowAt: null,
-    seriesId: null,
-    occurrenceIndex: null,
-    recurrence: null,
-    resources: [],
-    reminders: { email: null, sms: null, whatsapp: null },
-    idempotencyKey: null,
-    version: 1,
-    metadata: {},
-    createdAt: new Date('2030-02-01T08:00:00Z'),
-    updatedAt: new Date('2030-02-01T08:00:00Z'),
-    createdBy: 'user-1',
-    updatedBy: 'user-1',
-    ...overrides,
-  };
+    createdAt,
+    ...fields,
+    start: fields.start ?? START,
+  });
+  return { ...row.appointment, confirmationCode };
 }
 
 /** An appointment as it stands in each status, with the fields that status sets. */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPostgresStore } from '../../adapters/postgres/index.js';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
+import { runJsonWorker } from './workers.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-limits-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -21,20 +21,7 @@ interface Outcome {
   readonly otherErrors: string[];
 }
 
-function run(args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'limit-booking-worker.mjs'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(stdout) as Outcome) : reject(new Error(`exit ${code}: ${stderr}`)),
-    );
-  });
-}
+const run = (args: string[]) => runJsonWorker<Outcome>('limit-booking-worker.mjs', args);
 
 /** The 4 processes' outcomes, summed; every attempt ends booked, at the limit, or in a conflict. */
 async function race(

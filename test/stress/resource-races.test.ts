@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPostgresStore } from '../../adapters/postgres/index.js';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
+import { runJsonWorker } from './workers.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-resources-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -27,20 +27,7 @@ const BUFFER_AFTER_MS: Record<string, number> = {
   'a0000000-0000-4000-8000-000000000003': 600_000,
 };
 
-function run(args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'resource-booking-worker.mjs'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`exit ${code}: ${stderr}`)),
-    );
-  });
-}
+const run = (args: string[]) => runJsonWorker<Outcome>('resource-booking-worker.mjs', args);
 
 interface Outcome {
   attempts: number;

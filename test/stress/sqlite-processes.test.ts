@@ -6,21 +6,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, SQLITE_MIGRATIONS } from '../../adapters/sqlite/index.js';
+import { runWorker } from './workers.js';
 
 const here = import.meta.dirname;
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-processes-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-function run(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}: ${stderr}`))));
-  });
-}
+const run = runWorker;
 
 /** Overlapping occupying pairs, found by a self-join written here rather than the library's check. */
 function overlappingPairs(file: string): number {

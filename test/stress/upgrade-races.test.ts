@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { createPostgresStore } from '../../adapters/postgres/index.js';
 import { createPostgresMigrator } from '../../adapters/postgres/migrations.js';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
 import { createSqliteMigrator } from '../../adapters/sqlite/migrations.js';
+import { runJsonWorker } from './workers.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'appointment-kit-upgrade-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -19,20 +19,8 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const EXISTING = 10_000;
 const HOUR_MS = 3_600_000;
 
-function race(args: string[]): Promise<{ booked: number; refused: number; otherErrors: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'resource-booking-worker.mjs'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`exit ${code}: ${stderr}`)),
-    );
-  });
-}
+const race = (args: string[]) =>
+  runJsonWorker<{ booked: number; refused: number; otherErrors: string[] }>('resource-booking-worker.mjs', args);
 
 /** Pairs of occupying appointments of one provider whose times overlap, counted from the rows. */
 function providerOverlaps(rows: ReadonlyArray<{ provider_id: string; start: number; end: number; status: string }>) {
